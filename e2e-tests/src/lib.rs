@@ -1,0 +1,165 @@
+//! Runs the compiled `policy.wasm` the way Kubewarden's PolicyServer does: wasmtime through the waPC
+//! host, one precompiled module, a fresh instance per evaluation, Kubewarden's request format.
+//! Host capabilities are answered by a callback (logging is accepted; cluster lookups come later).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use wapc::WapcHost;
+use wasmtime_provider::{WasmtimeEngineProviderBuilder, WasmtimeEngineProviderPre};
+
+/// The repository root (the parent of this crate).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `policy.wasm` at the repository root, or `$DISRUPTION_GUARD_WASM`.
+pub fn wasm_path() -> PathBuf {
+    std::env::var_os("DISRUPTION_GUARD_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("policy.wasm"))
+}
+
+fn precompiled() -> &'static WasmtimeEngineProviderPre {
+    static PRE: OnceLock<WasmtimeEngineProviderPre> = OnceLock::new();
+    PRE.get_or_init(|| {
+        let path = wasm_path();
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "cannot read {}: {e}; build it first with `make policy.wasm`",
+                path.display()
+            )
+        });
+        WasmtimeEngineProviderBuilder::new()
+            .module_bytes(&bytes)
+            .build_pre()
+            .unwrap_or_else(|e| panic!("wasmtime cannot load {}: {e}", path.display()))
+    })
+}
+
+/// What the host answers to the policy's host calls.
+fn host_callback(
+    _id: u64,
+    binding: &str,
+    namespace: &str,
+    operation: &str,
+    _payload: &[u8],
+) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    match (binding, namespace, operation) {
+        ("kubewarden", "tracing", "log") => Ok(Vec::new()),
+        _ => Err(format!(
+            "host capability {binding}/{namespace}/{operation} is not granted in this test"
+        )
+        .into()),
+    }
+}
+
+/// One evaluation instance of the policy.
+pub struct Policy {
+    host: WapcHost,
+}
+
+/// The policy's answer to `validate`.
+#[derive(Debug)]
+pub struct Verdict {
+    pub accepted: bool,
+    pub message: Option<String>,
+    pub mutated_object: Option<Value>,
+    pub warnings: Vec<String>,
+}
+
+impl Policy {
+    /// A fresh instance of the precompiled module, as PolicyServer rehydrates one per request.
+    pub fn new() -> Policy {
+        let engine = precompiled()
+            .rehydrate(None)
+            .expect("instantiate policy.wasm");
+        let host =
+            WapcHost::new(Box::new(engine), Some(Box::new(host_callback))).expect("waPC host");
+        Policy { host }
+    }
+
+    /// Calls a waPC operation with raw bytes; `Err` is a guest error or a trap.
+    pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+        self.host
+            .call(operation, payload)
+            .map_err(|e| e.to_string())
+    }
+
+    /// `validate_settings`: `(valid, message)`.
+    pub fn validate_settings(&self, settings: &Value) -> (bool, Option<String>) {
+        let out = self
+            .call("validate_settings", settings.to_string().as_bytes())
+            .expect("validate_settings must not fail");
+        let v: Value = serde_json::from_slice(&out).expect("settings response is JSON");
+        (
+            v["valid"].as_bool().expect("valid is a bool"),
+            v["message"].as_str().map(String::from),
+        )
+    }
+
+    /// `validate` with a Kubewarden `ValidationRequest` (`{"settings": …, "request": …}`).
+    pub fn validate(&self, settings: &Value, request: &Value) -> Verdict {
+        let payload = json!({"settings": settings, "request": request});
+        let out = self
+            .call("validate", payload.to_string().as_bytes())
+            .expect("validate must answer, not fail");
+        parse_verdict(&out)
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::new()
+    }
+}
+
+pub fn parse_verdict(out: &[u8]) -> Verdict {
+    let v: Value = serde_json::from_slice(out).expect("validation response is JSON");
+    Verdict {
+        accepted: v["accepted"].as_bool().expect("accepted is a bool"),
+        message: v["message"].as_str().map(String::from),
+        mutated_object: v.get("mutated_object").filter(|o| !o.is_null()).cloned(),
+        warnings: v["warnings"]
+            .as_array()
+            .map(|w| {
+                w.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// A Kubewarden admission request for `object` (kind taken from the object itself).
+pub fn admission_request(object: &Value, operation: &str) -> Value {
+    let (group, version) = match object["apiVersion"].as_str().unwrap_or("").split_once('/') {
+        Some((g, v)) => (g.to_string(), v.to_string()),
+        None => (
+            String::new(),
+            object["apiVersion"].as_str().unwrap_or("v1").to_string(),
+        ),
+    };
+    let kind = object["kind"].as_str().unwrap_or("NodePool");
+    let plural = format!("{}s", kind.to_lowercase());
+    let gvk = json!({"group": group, "version": version, "kind": kind});
+    let gvr = json!({"group": group, "version": version, "resource": plural});
+    json!({
+        "uid": "e2e-0000",
+        "kind": gvk, "resource": gvr, "requestKind": gvk, "requestResource": gvr,
+        "name": object.pointer("/metadata/name").cloned().unwrap_or(json!("")),
+        "operation": operation,
+        "userInfo": {"username": "e2e", "groups": ["system:authenticated"]},
+        "object": object,
+        "dryRun": false,
+        "options": {}
+    })
+}
+
+/// Reads a YAML or JSON file under the repository root.
+pub fn read_yaml(relative: &str) -> Value {
+    let path = repo_root().join(relative);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

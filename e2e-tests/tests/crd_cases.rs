@@ -1,0 +1,52 @@
+//! Every case of the Karpenter CRD corpus (e2e-tests/fixtures/karpenter-crd-cases.yaml, Karpenter's own
+//! v1.14.x verdicts) through policy.wasm: CRD-invalid pools are rejected by the CRD-parity rule, and
+//! CRD-valid ones are never blamed on it (they may still break disruption-guard's own rules).
+
+use e2e_tests::{Policy, admission_request, repo_root};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Case {
+    case: String,
+    verdict: String,
+    #[serde(rename = "nodePool")]
+    node_pool: Value,
+}
+
+fn cases() -> Vec<Case> {
+    let path = repo_root().join("e2e-tests/fixtures/karpenter-crd-cases.yaml");
+    let text = std::fs::read_to_string(&path).expect("fixture");
+    serde_yaml::Deserializer::from_str(&text)
+        .filter_map(|doc| {
+            let v = Value::deserialize(doc).expect("YAML document");
+            (!v.is_null()).then(|| serde_json::from_value(v).expect("case shape"))
+        })
+        .collect()
+}
+
+#[test]
+fn crd_verdicts_match_karpenter() {
+    let cases = cases();
+    assert_eq!(cases.len(), 60, "the whole corpus is read");
+    let mut mismatches = Vec::new();
+    for c in &cases {
+        let verdict =
+            Policy::new().validate(&json!({}), &admission_request(&c.node_pool, "CREATE"));
+        let message = verdict.message.unwrap_or_default();
+        let crd_rejected = !verdict.accepted && message.contains("[nodepool-crd-schema]");
+        match c.verdict.as_str() {
+            "invalid" if !crd_rejected => mismatches.push(format!(
+                "{}: Karpenter refuses it, we did not: {message}",
+                c.case
+            )),
+            "valid" if crd_rejected => mismatches.push(format!(
+                "{}: Karpenter admits it, we blamed the CRD: {message}",
+                c.case
+            )),
+            "valid" | "invalid" => {}
+            other => panic!("{}: unknown verdict {other}", c.case),
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

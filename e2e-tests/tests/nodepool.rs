@@ -1,0 +1,164 @@
+//! NodePool admission through the compiled policy.wasm.
+
+use e2e_tests::{Policy, admission_request, read_yaml};
+use serde_json::{Value, json};
+
+fn seoul() -> Value {
+    read_yaml("examples/settings-seoul.yaml")
+}
+
+fn example(name: &str) -> Value {
+    read_yaml(&format!("examples/requests/{name}.json"))
+}
+
+fn budgets(v: &Value) -> Value {
+    v["spec"]["disruption"]["budgets"].clone()
+}
+
+#[test]
+fn the_incident_pool_is_rejected_naming_all_three_fields() {
+    let verdict = Policy::new().validate(&seoul(), &example("nodepool-incident"));
+    assert!(!verdict.accepted);
+    let message = verdict.message.expect("a rejection message");
+    for needle in [
+        "spec.disruption.consolidationPolicy = \"WhenEmptyOrUnderutilized\"",
+        "spec.disruption.consolidateAfter = \"30s\"",
+        "spec.disruption.budgets[0].nodes = \"100%\"",
+        "[nodepool-consolidation-policy]",
+        "[nodepool-consolidate-after]",
+        "[nodepool-budget-max]",
+        "Fix: set spec.disruption.consolidationPolicy: WhenEmpty",
+        "Fix: set spec.disruption.consolidateAfter: 5m",
+        "Fix: set spec.disruption.budgets[0].nodes: \"10%\"",
+    ] {
+        assert!(
+            message.contains(needle),
+            "missing {needle:?} in:\n{message}"
+        );
+    }
+}
+
+#[test]
+fn the_fixed_pool_is_accepted_unchanged() {
+    let verdict = Policy::new().validate(&seoul(), &example("nodepool-fixed"));
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    assert_eq!(
+        verdict.mutated_object, None,
+        "it already has everything: no patch"
+    );
+    assert!(verdict.warnings.is_empty());
+}
+
+#[test]
+fn a_freeze_written_in_local_time_gets_the_utc_one_added() {
+    let request = example("nodepool-utc-freeze");
+    let verdict = Policy::new().validate(&seoul(), &request);
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    let mutated = verdict.mutated_object.expect("mutated");
+    let mut expected = budgets(&request["object"]);
+    expected
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}));
+    assert_eq!(budgets(&mutated), expected);
+    assert!(
+        verdict.warnings[0].contains("business-hours freeze"),
+        "{:?}",
+        verdict.warnings
+    );
+}
+
+fn freeze_only(zone: &str) -> Vec<Value> {
+    let mut request = example("nodepool-fixed");
+    request["object"]["spec"]["disruption"]["budgets"] = json!([{"nodes": "10%"}]);
+    let settings = json!({"businessHours": {"timezone": zone}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}});
+    let verdict = Policy::new().validate(&settings, &request);
+    assert!(verdict.accepted, "{zone}: {:?}", verdict.message);
+    let mutated = verdict.mutated_object.expect("mutated");
+    // The mutated object passes validation on its own.
+    let again = Policy::new().validate(&settings, &admission_request(&mutated, "CREATE"));
+    assert!(
+        again.accepted && again.mutated_object.is_none(),
+        "{zone}: {:?}",
+        again.message
+    );
+    budgets(&mutated).as_array().unwrap()[1..].to_vec()
+}
+
+#[test]
+fn freeze_injection_for_seoul() {
+    assert_eq!(
+        freeze_only("Asia/Seoul"),
+        [json!({"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"})]
+    );
+}
+
+#[test]
+fn freeze_injection_for_berlin_covers_both_dst_offsets() {
+    assert_eq!(
+        freeze_only("Europe/Berlin"),
+        [
+            json!({"nodes": "0", "schedule": "0 7 * * 1-5", "duration": "9h"}),
+            json!({"nodes": "0", "schedule": "0 8 * * 1-5", "duration": "9h"}),
+        ]
+    );
+}
+
+#[test]
+fn freeze_injection_for_los_angeles_runs_past_utc_midnight() {
+    assert_eq!(
+        freeze_only("America/Los_Angeles"),
+        [
+            json!({"nodes": "0", "schedule": "0 16 * * 1-5", "duration": "9h"}),
+            json!({"nodes": "0", "schedule": "0 17 * * 1-5", "duration": "9h"}),
+        ]
+    );
+}
+
+#[test]
+fn an_unparsable_schedule_is_rejected_with_the_robfig_error() {
+    let verdict = Policy::new().validate(&seoul(), &example("nodepool-unparsable-schedule"));
+    assert!(!verdict.accepted);
+    let message = verdict.message.unwrap();
+    assert!(
+        message.contains("[nodepool-schedule-unparsable]"),
+        "{message}"
+    );
+    assert!(
+        message.contains("beginning of range (6) beyond end of range (0)"),
+        "{message}"
+    );
+}
+
+#[test]
+fn validate_only_settings_reject_instead_of_mutating() {
+    let settings = read_yaml("examples/settings-seoul-validate-only.yaml");
+    let verdict = Policy::new().validate(&settings, &example("nodepool-utc-freeze"));
+    assert!(!verdict.accepted);
+    assert!(
+        verdict
+            .message
+            .unwrap()
+            .contains("schedule: \"0 0 * * 1-5\"")
+    );
+}
+
+#[test]
+fn update_and_delete() {
+    let fixed = example("nodepool-fixed")["object"].clone();
+    let mut update = admission_request(&fixed, "UPDATE");
+    let mut old = fixed.clone();
+    old["spec"]["replicas"] = json!(3);
+    update["oldObject"] = old;
+    let verdict = Policy::new().validate(&seoul(), &update);
+    assert!(!verdict.accepted);
+    assert!(
+        verdict
+            .message
+            .unwrap()
+            .contains("Cannot transition NodePool between static")
+    );
+    let mut delete = admission_request(&example("nodepool-incident")["object"], "DELETE");
+    delete["object"] = Value::Null;
+    assert!(Policy::new().validate(&seoul(), &delete).accepted);
+}

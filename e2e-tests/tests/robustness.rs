@@ -1,0 +1,78 @@
+//! Malformed input gets a rejection, never a trap or a host error.
+
+use e2e_tests::{Policy, admission_request, parse_verdict, read_yaml};
+use serde_json::{Value, json};
+
+fn rejected_with(payload: &[u8], expected: &str) {
+    let out = Policy::new()
+        .call("validate", payload)
+        .expect("the policy must answer, not trap");
+    let verdict = parse_verdict(&out);
+    assert!(!verdict.accepted);
+    let message = verdict.message.unwrap_or_default();
+    assert!(
+        message.contains(expected),
+        "got {message:?}, want {expected:?}"
+    );
+}
+
+fn request_for(object: Value) -> Vec<u8> {
+    json!({"settings": {}, "request": admission_request(&object, "CREATE")})
+        .to_string()
+        .into_bytes()
+}
+
+#[test]
+fn not_json() {
+    rejected_with(b"this is not json", "cannot read the admission request");
+    rejected_with(b"", "cannot read the admission request");
+    rejected_with(&[0xff, 0xfe, 0x00], "cannot read the admission request");
+}
+
+#[test]
+fn wrong_kind() {
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+    rejected_with(&request_for(pod), "does not guard Pod (core)");
+}
+
+#[test]
+fn missing_fields() {
+    let empty =
+        json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "x"}});
+    rejected_with(&request_for(empty), "spec = (absent): Required value");
+    let no_template = json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "x"}, "spec": {}});
+    rejected_with(
+        &request_for(no_template),
+        "spec.template = (absent): Required value",
+    );
+    let scalar_object = json!({"settings": {}, "request": {"uid": "1", "kind": {"group": "karpenter.sh", "version": "v1", "kind": "NodePool"},
+        "resource": {"group": "karpenter.sh", "version": "v1", "resource": "nodepools"}, "operation": "CREATE", "object": 42}});
+    rejected_with(
+        scalar_object.to_string().as_bytes(),
+        "must be of type object",
+    );
+}
+
+#[test]
+fn fifty_one_budgets() {
+    let mut object = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    object["spec"]["disruption"]["budgets"] =
+        (0..51).map(|i| json!({"nodes": i.to_string()})).collect();
+    rejected_with(
+        &request_for(object),
+        "Too many: 51: must have at most 50 items",
+    );
+}
+
+#[test]
+fn huge_and_deep_input() {
+    let mut object = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    object["spec"]["disruption"]["budgets"] = (0..5000)
+        .map(|_| json!({"nodes": "1", "schedule": "* * * * *", "duration": "1m"}))
+        .collect();
+    rejected_with(&request_for(object), "must have at most 50 items");
+    // Built as text: a 10,000-deep serde_json::Value would overflow this test's own stack.
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let text = format!(r#"{{"settings": {{}}, "request": {{"object": {deep}}}}}"#);
+    rejected_with(text.as_bytes(), "cannot read the admission request");
+}

@@ -1,0 +1,53 @@
+//! validate_settings through the compiled policy.wasm.
+
+use e2e_tests::{Policy, read_yaml};
+use serde_json::json;
+
+#[test]
+fn the_example_settings_and_empty_settings_are_valid() {
+    let policy = Policy::new();
+    for s in [
+        read_yaml("examples/settings-seoul.yaml"),
+        read_yaml("examples/settings-seoul-validate-only.yaml"),
+        json!({}),
+    ] {
+        assert_eq!(policy.validate_settings(&s), (true, None), "{s}");
+    }
+}
+
+#[test]
+fn bad_settings_are_refused_with_the_key_named() {
+    let policy = Policy::new();
+    for (settings, expected) in [
+        (json!({"nodepools": {}}), "unknown field `nodepools`"),
+        (
+            json!({"businessHours": {"timezone": "Asia/Tokio"}}),
+            "unknown time zone \"Asia/Tokio\"",
+        ),
+        (
+            json!({"businessHours": {"timezone": "Asia/Seoul", "start": "9am"}}),
+            "invalid time \"9am\"",
+        ),
+        (
+            json!({"nodePools": {"maxBudgetNodes": "110%"}}),
+            "invalid value \"110%\"",
+        ),
+        (
+            json!({"nodePools": {"minConsolidateAfter": 300}}),
+            "invalid type: integer `300`, expected a string",
+        ),
+        (
+            json!({"workloads": {"topologySpread": "rack"}}),
+            "unknown variant `rack`",
+        ),
+        (json!(["not", "an", "object"]), "invalid settings"),
+    ] {
+        let (valid, message) = policy.validate_settings(&settings);
+        assert!(!valid, "{settings} should be invalid");
+        let message = message.unwrap_or_default();
+        assert!(
+            message.contains(expected),
+            "{settings}: got {message:?}, want {expected:?}"
+        );
+    }
+}

@@ -1,0 +1,293 @@
+//! Disruption budget arithmetic, mirroring Karpenter's `pkg/apis/v1/nodepool.go`
+//! (`GetAllowedDisruptionsByReason`, `Budget.GetAllowedDisruptions`, `Budget.IsActive`) over a whole
+//! horizon at once: each budget becomes a [`SpanSet`] of activity, and the horizon is cut into
+//! [`Segment`]s during which the same budgets are active.
+
+use crate::cron::{CronError, Schedule};
+use crate::duration::budget_duration_minutes;
+use crate::int_or_percent::IntOrPercent;
+use crate::nodepool::{Budget, Reason, Reasons};
+use crate::spans::{Minute, Span, SpanSet};
+
+/// One budget over the horizon.
+#[derive(Clone, Debug)]
+pub struct BudgetActivity {
+    /// Position in `spec.disruption.budgets`.
+    pub index: usize,
+    pub nodes: IntOrPercent,
+    pub reasons: Reasons,
+    pub scheduled: bool,
+    pub active: SpanSet,
+}
+
+/// A stretch of time with one set of active budgets (bit i = `activities[i]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub span: Span,
+    pub active: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimelineError {
+    /// The budget list breaks the CRD (bad `nodes`/`duration`, schedule without duration, > 50 items):
+    /// the API server refuses it, so there is no timeline to speak of.
+    Invalid,
+    /// Schedules robfig/cron cannot parse: Karpenter then allows 0 disruptions for every reason, forever
+    /// (`MustGetAllowedDisruptions` returns 0 on any budget error).
+    Unparsable(Vec<(usize, String, CronError)>),
+}
+
+/// The most budgets the CRD admits; also keeps the active set in one `u64`.
+pub const MAX_BUDGETS: usize = 50;
+
+#[derive(Clone, Debug)]
+pub struct Timeline {
+    pub horizon: Span,
+    pub activities: Vec<BudgetActivity>,
+    pub segments: Vec<Segment>,
+}
+
+impl Timeline {
+    pub fn build(budgets: &[Budget], horizon: Span) -> Result<Timeline, TimelineError> {
+        if budgets.len() > MAX_BUDGETS {
+            return Err(TimelineError::Invalid);
+        }
+        let mut activities = Vec::with_capacity(budgets.len());
+        let mut unparsable = Vec::new();
+        for (index, budget) in budgets.iter().enumerate() {
+            let nodes = budget.nodes().ok_or(TimelineError::Invalid)?;
+            let active = match (&budget.schedule, &budget.duration) {
+                (None, None) => SpanSet::from_span(horizon),
+                (Some(schedule), Some(duration)) => {
+                    let minutes =
+                        budget_duration_minutes(duration).ok_or(TimelineError::Invalid)?;
+                    match Schedule::parse(schedule) {
+                        Ok(s) => s.activity(horizon.start, horizon.end, minutes),
+                        Err(e) => {
+                            unparsable.push((index, schedule.clone(), e));
+                            SpanSet::new()
+                        }
+                    }
+                }
+                _ => return Err(TimelineError::Invalid),
+            };
+            activities.push(BudgetActivity {
+                index,
+                nodes,
+                reasons: budget.reasons(),
+                scheduled: budget.schedule.is_some(),
+                active,
+            });
+        }
+        if !unparsable.is_empty() {
+            return Err(TimelineError::Unparsable(unparsable));
+        }
+        let segments = segments(&activities, horizon);
+        Ok(Timeline {
+            horizon,
+            activities,
+            segments,
+        })
+    }
+
+    /// Allowed concurrent disruptions for `reason` in a pool of `nodes` nodes while the budgets in
+    /// `active` are active: the minimum over the active budgets that apply to the reason, or `None`
+    /// (unbounded, Karpenter's `math.MaxInt32`) when none applies.
+    pub fn allowed(&self, active: u64, reason: Reason, nodes: u64) -> Option<u64> {
+        self.binding_budget(active, reason, nodes).map(|(_, v)| v)
+    }
+
+    /// The budget that sets [`Self::allowed`] (first on ties) and its value.
+    pub fn binding_budget(&self, active: u64, reason: Reason, nodes: u64) -> Option<(usize, u64)> {
+        self.activities
+            .iter()
+            .enumerate()
+            .filter(|(i, b)| active & (1 << i) != 0 && b.reasons.contains(reason))
+            .map(|(_, b)| (b.index, b.nodes.resolve(nodes)))
+            .min_by_key(|(_, v)| *v)
+    }
+
+    /// When `reason` is frozen (0 allowed) whatever the pool size: some active budget that applies to it
+    /// is `"0"` or `"0%"`.
+    pub fn frozen(&self, reason: Reason) -> SpanSet {
+        let zero_mask = self
+            .activities
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.nodes.is_zero() && b.reasons.contains(reason))
+            .fold(0u64, |m, (i, _)| m | (1 << i));
+        let mut frozen = SpanSet::new();
+        for seg in self.segments.iter().filter(|s| s.active & zero_mask != 0) {
+            frozen.push(seg.span.start, seg.span.end);
+        }
+        frozen
+    }
+}
+
+/// Cuts the horizon at every activity boundary; adjacent pieces with the same active set are merged.
+fn segments(activities: &[BudgetActivity], horizon: Span) -> Vec<Segment> {
+    let mut cuts: Vec<Minute> = vec![horizon.start, horizon.end];
+    for a in activities {
+        for s in a.active.spans() {
+            cuts.push(s.start);
+            cuts.push(s.end);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut cursors = vec![0usize; activities.len()];
+    let mut out: Vec<Segment> = Vec::new();
+    for pair in cuts.windows(2) {
+        let (start, end) = (pair[0], pair[1]);
+        let mut active = 0u64;
+        for (i, a) in activities.iter().enumerate() {
+            let spans = a.active.spans();
+            while cursors[i] < spans.len() && spans[cursors[i]].end <= start {
+                cursors[i] += 1;
+            }
+            if spans.get(cursors[i]).is_some_and(|s| s.start <= start) {
+                active |= 1 << i;
+            }
+        }
+        match out.last_mut() {
+            Some(last) if last.active == active && last.span.end == start => last.span.end = end,
+            _ => out.push(Segment {
+                span: Span::new(start, end),
+                active,
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spans::MINUTES_PER_DAY;
+
+    const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
+    const WEEK: Span = Span {
+        start: MONDAY,
+        end: MONDAY + 7 * MINUTES_PER_DAY,
+    };
+
+    fn budget(nodes: &str, schedule: Option<(&str, &str)>, reasons: Option<&[&str]>) -> Budget {
+        Budget {
+            nodes: Some(nodes.into()),
+            schedule: schedule.map(|s| s.0.into()),
+            duration: schedule.map(|s| s.1.into()),
+            reasons: reasons.map(|r| r.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    fn allowed_at(t: &Timeline, minute: Minute, reason: Reason, nodes: u64) -> Option<u64> {
+        let seg = t
+            .segments
+            .iter()
+            .find(|s| s.span.start <= minute && minute < s.span.end)
+            .unwrap();
+        t.allowed(seg.active, reason, nodes)
+    }
+
+    #[test]
+    fn the_minimum_of_active_budgets_wins() {
+        let t =
+            Timeline::build(&[budget("20%", None, None), budget("5", None, None)], WEEK).unwrap();
+        assert_eq!(allowed_at(&t, MONDAY, Reason::Empty, 19), Some(4));
+        assert_eq!(allowed_at(&t, MONDAY, Reason::Empty, 30), Some(5));
+    }
+
+    #[test]
+    fn a_lone_freeze_leaves_the_other_hours_unbounded() {
+        let t = Timeline::build(&[budget("0", Some(("0 9 * * 1-5", "9h")), None)], WEEK).unwrap();
+        assert_eq!(
+            allowed_at(&t, MONDAY + 10 * 60, Reason::Underutilized, 30),
+            Some(0)
+        );
+        assert_eq!(
+            allowed_at(&t, MONDAY + 20 * 60, Reason::Underutilized, 30),
+            None
+        );
+        assert_eq!(t.frozen(Reason::Drifted).total(), 5 * 9 * 60);
+    }
+
+    #[test]
+    fn reasons_restrict_which_budgets_apply() {
+        let budgets = [
+            budget("10%", None, None),
+            budget("0", Some(("0 9 * * 1-5", "9h")), Some(&["Drifted"])),
+            budget("0", None, Some(&[])),
+        ];
+        let t = Timeline::build(&budgets, WEEK).unwrap();
+        let ten_am = MONDAY + 10 * 60;
+        assert_eq!(allowed_at(&t, ten_am, Reason::Drifted, 30), Some(0));
+        assert_eq!(
+            allowed_at(&t, ten_am, Reason::Empty, 30),
+            Some(3),
+            "reasons: [] applies to nothing"
+        );
+        assert!(t.frozen(Reason::Empty).is_empty());
+        assert_eq!(
+            t.binding_budget(t.segments[1].active, Reason::Drifted, 30),
+            Some((1, 0))
+        );
+    }
+
+    #[test]
+    fn no_budgets_means_unbounded_and_bad_schedules_are_reported() {
+        let t = Timeline::build(&[], WEEK).unwrap();
+        assert_eq!(allowed_at(&t, MONDAY, Reason::Empty, 10), None);
+        let err = Timeline::build(
+            &[
+                budget("10%", None, None),
+                budget("0", Some(("0 0 * * sat-sun", "48h")), Some(&["Drifted"])),
+            ],
+            WEEK,
+        )
+        .unwrap_err();
+        match err {
+            TimelineError::Unparsable(list) => assert_eq!(list[0].0, 1),
+            other => panic!("{other:?}"),
+        }
+        let invalid = Timeline::build(&[budget("101%", None, None)], WEEK).unwrap_err();
+        assert_eq!(invalid, TimelineError::Invalid);
+        let half = Budget {
+            schedule: Some("@daily".into()),
+            ..budget("0", None, None)
+        };
+        assert_eq!(
+            Timeline::build(&[half], WEEK).unwrap_err(),
+            TimelineError::Invalid
+        );
+    }
+
+    #[test]
+    fn segments_match_per_minute_evaluation() {
+        let budgets = [
+            budget("10%", None, None),
+            budget("0", Some(("0 0 * * 1-5", "9h")), None),
+            budget("2", Some(("*/30 * * * *", "10m")), Some(&["Empty"])),
+            budget(
+                "50%",
+                Some(("0 22 * * 0,6", "3h")),
+                Some(&["Drifted", "Underutilized"]),
+            ),
+        ];
+        let t = Timeline::build(&budgets, WEEK).unwrap();
+        for minute in (WEEK.start..WEEK.end).step_by(13) {
+            for reason in Reason::ALL {
+                let expected = t
+                    .activities
+                    .iter()
+                    .filter(|a| a.active.contains(minute) && a.reasons.contains(reason))
+                    .map(|a| a.nodes.resolve(40))
+                    .min();
+                assert_eq!(
+                    allowed_at(&t, minute, reason, 40),
+                    expected,
+                    "{reason:?} at {minute}"
+                );
+            }
+        }
+    }
+}

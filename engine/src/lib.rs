@@ -1,0 +1,17 @@
+//! disruption-guard's engine: pure Rust (no Kubewarden SDK, no I/O, the clock passed in), so it runs in the
+//! policy, natively in the CLI and tests, and in the browser.
+
+pub mod admission;
+pub mod budget;
+pub mod business_hours;
+pub mod crd;
+pub mod cron;
+pub mod duration;
+pub mod finding;
+pub mod int_or_percent;
+pub mod nodepool;
+pub mod nodepool_mutation;
+pub mod nodepool_rules;
+pub mod patterns;
+pub mod settings;
+pub mod spans;

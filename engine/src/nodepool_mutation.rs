@@ -1,0 +1,230 @@
+//! NodePool mutation, on the original JSON so that fields we do not model survive untouched (Kubewarden
+//! diffs the returned object against the request to build the JSONPatch). Never overwrites a value the
+//! user set: it only adds `consolidateAfter`, an always-on budget and business-hours freeze budgets.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::budget::{MAX_BUDGETS, Timeline};
+use crate::business_hours::freeze_gap;
+use crate::crd;
+use crate::nodepool::{Budget, DEFAULT_BUDGET_NODES, DEFAULT_CONSOLIDATE_AFTER};
+use crate::nodepool_rules::horizon;
+use crate::settings::Settings;
+use crate::spans::Minute;
+
+/// Mutates `object` in place and returns one line per change (empty: nothing changed).
+/// CRD-invalid objects are left alone: validation explains what to fix first.
+pub fn mutate(object: &mut Value, settings: &Settings, now: Minute) -> Vec<String> {
+    let np = &settings.node_pools;
+    let mut changes = Vec::new();
+    if !crd::validate(object, None).is_empty() {
+        return changes;
+    }
+    let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {
+        return changes;
+    };
+    let had_disruption = spec.get("disruption").is_some_and(Value::is_object);
+    let mut disruption: Map<String, Value> = spec
+        .get("disruption")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+
+    if np.inject_defaults && !disruption.contains_key("consolidateAfter") {
+        let value = np.min_consolidate_after.to_string();
+        changes.push(format!("set spec.disruption.consolidateAfter: {value}"));
+        disruption.insert("consolidateAfter".into(), json!(value));
+    }
+
+    // Absent budgets mean the CRD default; once we write the list, that default must be written too.
+    let written_budgets = disruption.get("budgets").and_then(Value::as_array).cloned();
+    let mut budgets = written_budgets
+        .clone()
+        .unwrap_or_else(|| vec![json!({"nodes": DEFAULT_BUDGET_NODES})]);
+
+    if np.inject_defaults
+        && budgets.iter().all(|b| b.get("schedule").is_some())
+        && budgets.len() < MAX_BUDGETS
+    {
+        let nodes = np.max_budget_nodes.to_string();
+        changes.push(format!("added an always-on budget: nodes \"{nodes}\""));
+        budgets.push(json!({"nodes": nodes}));
+    }
+
+    if np.inject_freeze
+        && let Some(hours) = &settings.business_hours
+        && let Ok(typed) = Vec::<Budget>::deserialize(&Value::Array(budgets.clone()))
+        && let Ok(timeline) = Timeline::build(&typed, horizon(now))
+        && let Some(gap) = freeze_gap(hours, &np.freeze_reasons, &timeline)
+        && budgets.len() + gap.budgets.len() <= MAX_BUDGETS
+    {
+        for b in &gap.budgets {
+            changes.push(format!(
+                "added a business-hours freeze budget: nodes \"0\", schedule \"{}\", duration {} (UTC, for {} {}-{})",
+                b.schedule, b.duration, hours.timezone, hours.start, hours.end
+            ));
+            budgets.push(b.to_json());
+        }
+    }
+
+    if changes.is_empty() {
+        return changes;
+    }
+    if written_budgets.as_ref() != Some(&budgets) {
+        disruption.insert("budgets".into(), Value::Array(budgets));
+    }
+    if !had_disruption && !disruption.contains_key("consolidateAfter") {
+        // A written disruption block must carry consolidateAfter; the block's own default is 0s.
+        disruption.insert("consolidateAfter".into(), json!(DEFAULT_CONSOLIDATE_AFTER));
+    }
+    spec.insert("disruption".into(), Value::Object(disruption));
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodepool_rules::check;
+    use crate::spans::MINUTES_PER_DAY;
+
+    const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+
+    fn pool(disruption: Option<Value>) -> Value {
+        let mut p = json!({
+            "apiVersion": "karpenter.sh/v1", "kind": "NodePool",
+            "metadata": {"name": "default", "managedFields": [{"manager": "kubectl"}]},
+            "spec": {
+                "template": {"spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
+                    "requirements": []
+                }},
+                "limits": {"cpu": "1000"}
+            }
+        });
+        if let Some(d) = disruption {
+            p["spec"]["disruption"] = d;
+        }
+        p
+    }
+
+    fn settings(zone: &str) -> Settings {
+        serde_json::from_value(json!({"businessHours": {"timezone": zone}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}}))
+            .unwrap()
+    }
+
+    #[test]
+    fn injects_the_seoul_freeze_and_then_passes_validation() {
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m", "budgets": [{"nodes": "5%"}]}),
+        ));
+        let changes = mutate(&mut p, &settings("Asia/Seoul"), NOW);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(
+            p["spec"]["disruption"]["budgets"],
+            json!([{"nodes": "5%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}])
+        );
+        assert_eq!(
+            p["spec"]["disruption"]["consolidateAfter"], "10m",
+            "user value kept"
+        );
+        assert_eq!(
+            p["metadata"]["managedFields"],
+            json!([{"manager": "kubectl"}])
+        );
+        assert_eq!(p["spec"]["limits"], json!({"cpu": "1000"}));
+        assert_eq!(check(&p, None, &settings("Asia/Seoul"), NOW), []);
+    }
+
+    #[test]
+    fn an_omitted_block_gets_defaults_and_one_budget_per_berlin_offset() {
+        let mut p = pool(None);
+        let s = settings("Europe/Berlin");
+        let changes = mutate(&mut p, &s, NOW);
+        assert_eq!(changes.len(), 3, "{changes:?}");
+        assert_eq!(p["spec"]["disruption"]["consolidateAfter"], "5m");
+        assert_eq!(
+            p["spec"]["disruption"]["budgets"],
+            json!([
+                {"nodes": "10%"},
+                {"nodes": "0", "schedule": "0 7 * * 1-5", "duration": "9h"},
+                {"nodes": "0", "schedule": "0 8 * * 1-5", "duration": "9h"}
+            ])
+        );
+        // The policy default is still WhenEmptyOrUnderutilized, which these settings forbid: mutation does
+        // not choose a policy for the user.
+        let f = check(&p, None, &s, NOW);
+        assert_eq!(
+            f.iter().map(|f| f.rule.id()).collect::<Vec<_>>(),
+            ["nodepool-consolidation-policy"]
+        );
+    }
+
+    #[test]
+    fn a_lone_freeze_gets_an_always_on_budget() {
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]}),
+        ));
+        let changes = mutate(&mut p, &settings("Asia/Seoul"), NOW);
+        assert_eq!(changes, ["added an always-on budget: nodes \"10%\""]);
+        assert_eq!(check(&p, None, &settings("Asia/Seoul"), NOW), []);
+    }
+
+    #[test]
+    fn only_missing_offsets_are_added_and_complete_pools_are_untouched() {
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 7 * * 1-5", "duration": "9h"}]}),
+        ));
+        mutate(&mut p, &settings("Europe/Berlin"), NOW);
+        let budgets = p["spec"]["disruption"]["budgets"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(budgets.len(), 3);
+        assert_eq!(
+            budgets[2]["schedule"], "0 8 * * 1-5",
+            "only the winter offset was missing"
+        );
+        let before = p.clone();
+        assert!(mutate(&mut p, &settings("Europe/Berlin"), NOW).is_empty());
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn freeze_reasons_subset_is_written_and_switches_are_honoured() {
+        let mut s = settings("Asia/Seoul");
+        s.node_pools.freeze_reasons = vec![
+            crate::nodepool::Reason::Underutilized,
+            crate::nodepool::Reason::Empty,
+        ];
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
+        ));
+        mutate(&mut p, &s, NOW);
+        assert_eq!(
+            p["spec"]["disruption"]["budgets"][1]["reasons"],
+            json!(["Underutilized", "Empty"])
+        );
+        assert_eq!(check(&p, None, &s, NOW), []);
+
+        s.node_pools.inject_freeze = false;
+        s.node_pools.inject_defaults = false;
+        let mut untouched = pool(None);
+        assert!(mutate(&mut untouched, &s, NOW).is_empty());
+        assert_eq!(untouched, pool(None));
+    }
+
+    #[test]
+    fn crd_invalid_or_unparsable_pools_are_not_mutated() {
+        let mut p = pool(Some(
+            json!({"consolidateAfter": "5m", "budgets": [{"nodes": "101%"}]}),
+        ));
+        assert!(mutate(&mut p, &settings("Asia/Seoul"), NOW).is_empty());
+        let mut q = pool(Some(
+            json!({"consolidateAfter": "5m", "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-7", "duration": "1h"}]}),
+        ));
+        assert!(mutate(&mut q, &settings("Asia/Seoul"), NOW).is_empty());
+    }
+}

@@ -1,0 +1,612 @@
+//! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
+//! field, the value, the danger and the exact fix.
+
+use chrono::DateTime;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::budget::{Timeline, TimelineError};
+use crate::business_hours::{self, describe_local};
+use crate::crd;
+use crate::cron::Schedule;
+use crate::duration::Seconds;
+use crate::finding::{Finding, Rule};
+use crate::int_or_percent::IntOrPercent;
+use crate::nodepool::{NodePool, Reason, Reasons};
+use crate::settings::{BusinessHours, Settings};
+use crate::spans::{MINUTES_PER_DAY, Minute, Span, SpanSet};
+
+/// Time-dependent rules look this far ahead of the evaluation instant: a full year, so that both
+/// daylight-saving offsets, month- and year-based schedules are all seen.
+pub const HORIZON_DAYS: i64 = 366;
+
+pub fn horizon(now: Minute) -> Span {
+    Span::new(now, now + HORIZON_DAYS * MINUTES_PER_DAY)
+}
+
+/// The pool sizes `maxBudgetNodes` is compared at when the pool's own size is not known.
+const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
+
+/// Every finding for `object` (a NodePool as JSON); `old` is the stored object on UPDATE.
+pub fn check(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    now: Minute,
+) -> Vec<Finding> {
+    let mut findings = crd::validate(object, old);
+    let pool = match NodePool::deserialize(object) {
+        Ok(pool) => pool,
+        Err(e) => {
+            if findings.is_empty() {
+                findings.push(
+                    Finding::new(Rule::CrdSchema, "(object)", "(unreadable)")
+                        .problem(format!("the NodePool cannot be read: {e}"))
+                        .fix("fix the field named in the error"),
+                );
+            }
+            return findings;
+        }
+    };
+    consolidation_policy(&pool, settings, &mut findings);
+    consolidate_after(&pool, settings, &mut findings);
+    budgets(&pool, settings, now, &mut findings);
+    findings
+}
+
+fn consolidation_policy(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding>) {
+    let allowed = &settings.node_pools.allowed_consolidation_policies;
+    let policy = pool.consolidation_policy();
+    let known = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"].contains(&policy);
+    if !known || allowed.iter().any(|p| p.name() == policy) {
+        return;
+    }
+    let written = pool
+        .spec
+        .disruption
+        .as_ref()
+        .and_then(|d| d.consolidation_policy.as_ref())
+        .is_some();
+    let danger = match policy {
+        "WhenEmptyOrUnderutilized" => {
+            "Karpenter also drains busy nodes it can repack, evicting their pods"
+        }
+        "Balanced" => "Karpenter also drains busy nodes when the saving is judged worth it",
+        _ => "this consolidation policy is not allowed in this cluster",
+    };
+    let names: Vec<&str> = allowed.iter().map(|p| p.name()).collect();
+    out.push(
+        Finding::new(
+            Rule::ConsolidationPolicyNotAllowed,
+            "spec.disruption.consolidationPolicy",
+            if written {
+                format!("{policy:?}")
+            } else {
+                format!("(absent: the CRD defaults it to {policy:?})")
+            },
+        )
+        .problem(format!("{danger}; allowed here: {}.", names.join(", ")))
+        .fix(format!(
+            "set spec.disruption.consolidationPolicy: {}",
+            names[0]
+        )),
+    );
+}
+
+fn consolidate_after(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding>) {
+    let min = settings.node_pools.min_consolidate_after.0;
+    let Some(value) = pool.consolidate_after() else {
+        return;
+    };
+    let Some(after) = Seconds::parse(value) else {
+        return;
+    }; // "Never" or CRD-invalid.
+    if after >= min {
+        return;
+    }
+    let written = pool.spec.disruption.is_some();
+    out.push(
+        Finding::new(
+            Rule::ConsolidateAfterTooShort,
+            "spec.disruption.consolidateAfter",
+            if written { format!("{value:?}") } else { format!("(absent: the CRD defaults it to {value:?})") },
+        )
+        .problem(format!(
+            "Karpenter may start draining a node {after} after its last pod change, below the minimum {min}: \
+             nodes are consolidated during short dips and pods are evicted again and again."
+        ))
+        .fix(format!("set spec.disruption.consolidateAfter: {min} (or longer, or Never)")),
+    );
+}
+
+fn budgets(pool: &NodePool, settings: &Settings, now: Minute, out: &mut Vec<Finding>) {
+    let budgets = pool.budgets();
+    for (i, b) in budgets.iter().enumerate() {
+        if b.schedule.is_some() && b.nodes.is_none() {
+            out.push(
+                Finding::new(Rule::FreezeWithoutNodes, format!("spec.disruption.budgets[{i}].nodes"), "(absent)")
+                    .problem(format!(
+                        "this scheduled budget has no nodes, which the CRD defaults to \"10%\": during {:?} it \
+                         allows 10% of the nodes instead of freezing them.",
+                        b.schedule.as_deref().unwrap_or_default()
+                    ))
+                    .fix(format!("add nodes: \"0\" to spec.disruption.budgets[{i}]")),
+            );
+        }
+    }
+    let timeline = match Timeline::build(&budgets, horizon(now)) {
+        Ok(t) => t,
+        Err(TimelineError::Invalid) => return, // The CRD findings say why.
+        Err(TimelineError::Unparsable(list)) => {
+            for (i, schedule, error) in list {
+                out.push(unparsable(i, &schedule, &error.0));
+            }
+            return;
+        }
+    };
+    for (i, b) in budgets.iter().enumerate() {
+        if let Some(s) = b.schedule.as_deref()
+            && Schedule::parse(s).is_ok_and(|p| !p.fires_at_all())
+        {
+            out.push(
+                Finding::new(Rule::ScheduleNeverFires, format!("spec.disruption.budgets[{i}].schedule"), format!("{s:?}"))
+                    .problem(
+                        "this schedule matches no date, so robfig/cron finds no next run and Karpenter treats the \
+                         budget as active all the time, not during a window.",
+                    )
+                    .fix("use a day and month that exist (schedules are UTC), or remove the schedule and duration to make it permanent on purpose"),
+            );
+        }
+    }
+    budget_max(pool, settings, &timeline, out);
+    if let Some(hours) = &settings.business_hours
+        && settings.node_pools.require_freeze
+    {
+        business_hours_frozen(hours, &settings.node_pools.freeze_reasons, &timeline, out);
+    }
+    drift_blocked(&timeline, out);
+}
+
+fn unparsable(i: usize, schedule: &str, error: &str) -> Finding {
+    let hint = if error.contains("beyond end of range") {
+        "ranges cannot wrap around: write sat,sun (or 0,6) instead of sat-sun, and for an overnight window \
+         start at the first hour and set the duration (schedule \"0 19 * * *\", duration 12h)"
+    } else if error.contains("above maximum (6)") {
+        "day-of-week runs 0-6 with Sunday = 0; 7 is not accepted: use 0-6 or sun-sat"
+    } else if error.contains("expected exactly 5 fields") {
+        "write exactly five fields (minute hour day-of-month month day-of-week) with no seconds, year or \
+         CRON_TZ=/TZ= prefix: schedules are always UTC"
+    } else {
+        "write five cron fields in UTC using numbers, ranges a-b, lists a,b, steps */n and three-letter names (no L, W or #)"
+    };
+    Finding::new(Rule::ScheduleUnparsable, format!("spec.disruption.budgets[{i}].schedule"), format!("{schedule:?}"))
+        .problem(format!(
+            "Karpenter's cron parser (robfig/cron ParseStandard) refuses it: {error}. The CRD admits it, but \
+             Karpenter then allows 0 disruptions for every reason of this NodePool, forever, and only logs an error."
+        ))
+        .fix(hint)
+}
+
+/// What exceeds `maxBudgetNodes` because of one budget (or of no budget: unbounded).
+struct Excess {
+    budget: Option<usize>,
+    reasons: Reasons,
+    when: SpanSet,
+    sizes: (u64, u64),
+    /// (pool size, allowed, limit) at the largest size that exceeds.
+    example: (u64, u64, u64),
+}
+
+fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &mut Vec<Finding>) {
+    let max = settings.node_pools.max_budget_nodes;
+    let sizes: Vec<u64> = match pool.known_size() {
+        Some(n) => vec![n],
+        None => SIZES_WHEN_UNKNOWN.collect(),
+    };
+    // Per distinct active set: every (culprit budget, reason, size, allowed, limit) that exceeds.
+    type Hit = (Option<usize>, Reason, u64, u64, u64);
+    let mut cache: Vec<(u64, Vec<Hit>)> = Vec::new();
+    let mut excesses: Vec<Excess> = Vec::new();
+    for seg in &timeline.segments {
+        if !cache.iter().any(|(m, _)| *m == seg.active) {
+            let mut found = Vec::new();
+            for reason in Reason::ALL {
+                for &n in &sizes {
+                    let binding = timeline.binding_budget(seg.active, reason, n);
+                    let allowed = binding.map_or(n, |(_, v)| v.min(n));
+                    let limit = max.resolve(n).min(n);
+                    if allowed > limit {
+                        found.push((binding.map(|(i, _)| i), reason, n, allowed, limit));
+                    }
+                }
+            }
+            cache.push((seg.active, found));
+        }
+        let Some((_, found)) = cache.iter().find(|(m, _)| *m == seg.active) else {
+            continue;
+        };
+        for &(budget, reason, n, allowed, limit) in found {
+            let e = match excesses.iter_mut().position(|e| e.budget == budget) {
+                Some(i) => &mut excesses[i],
+                None => {
+                    excesses.push(Excess {
+                        budget,
+                        reasons: Reasons::default(),
+                        when: SpanSet::new(),
+                        sizes: (n, n),
+                        example: (n, allowed, limit),
+                    });
+                    let last = excesses.len() - 1;
+                    &mut excesses[last]
+                }
+            };
+            e.reasons.insert(reason);
+            e.when.push(seg.span.start, seg.span.end);
+            e.sizes = (e.sizes.0.min(n), e.sizes.1.max(n));
+            if n >= e.example.0 {
+                e.example = (n, allowed, limit);
+            }
+        }
+    }
+    for e in excesses {
+        out.push(excess_finding(
+            &e,
+            max,
+            pool.known_size().is_some(),
+            timeline,
+        ));
+    }
+}
+
+fn excess_finding(e: &Excess, max: IntOrPercent, size_known: bool, timeline: &Timeline) -> Finding {
+    let when = describe_when(&e.when, timeline.horizon);
+    let (n, allowed, limit) = e.example;
+    let sizes = if size_known {
+        format!("this {n}-node pool")
+    } else if e.sizes.0 == e.sizes.1 {
+        format!("a {n}-node pool")
+    } else {
+        format!("pools of {}-{} nodes (e.g. {n})", e.sizes.0, e.sizes.1)
+    };
+    let limit_text = format!("maxBudgetNodes \"{max}\" allows {limit} of {n}");
+    match e.budget {
+        Some(i) => {
+            let b = &timeline.activities[i];
+            Finding::new(Rule::BudgetAboveMax, format!("spec.disruption.budgets[{i}].nodes"), format!("\"{}\"", b.nodes))
+                .problem(format!(
+                    "lets Karpenter disrupt {allowed} of {n} nodes at once for {} {when} in {sizes}, where {limit_text}: \
+                     every pod on those nodes is evicted together.",
+                    e.reasons.names()
+                ))
+                .fix(format!("set spec.disruption.budgets[{i}].nodes: \"{max}\" (or lower)"))
+        }
+        None => Finding::new(
+            Rule::BudgetAboveMax,
+            "spec.disruption.budgets",
+            format!("{} budget(s), none limiting {} {when}", timeline.activities.len(), e.reasons.names()),
+        )
+        .problem(format!(
+            "with no active budget for a reason Karpenter allows unlimited concurrent disruptions (budgets only \
+             restrict while active), so {allowed} of {n} nodes can be drained at once in {sizes}, where {limit_text}."
+        ))
+        .fix(format!("add an always-on budget (no schedule) to spec.disruption.budgets: - nodes: \"{max}\"")),
+    }
+}
+
+/// "at all times", or the first few UTC windows and how much of the year they cover.
+fn describe_when(spans: &SpanSet, horizon: Span) -> String {
+    if spans.total() >= horizon.len() {
+        return "at all times".into();
+    }
+    let shown: Vec<String> = spans
+        .spans()
+        .iter()
+        .take(3)
+        .map(|s| describe_utc(*s))
+        .collect();
+    let more = spans.spans().len().saturating_sub(3);
+    let mut text = format!("during {}", shown.join(", "));
+    if more > 0 {
+        text.push_str(&format!(" and {more} more windows"));
+    }
+    text.push_str(&format!(
+        " ({}h a week on average)",
+        spans.total() * 7 / (horizon.len() / MINUTES_PER_DAY) / 60
+    ));
+    text
+}
+
+fn describe_utc(span: Span) -> String {
+    let fmt = |m: Minute, pattern: &str| {
+        DateTime::from_timestamp(m * 60, 0)
+            .map_or_else(|| format!("minute {m}"), |t| t.format(pattern).to_string())
+    };
+    if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
+        format!(
+            "{}-{} UTC",
+            fmt(span.start, "%a %Y-%m-%d %H:%M"),
+            fmt(span.end, "%H:%M")
+        )
+    } else {
+        format!(
+            "{} → {} UTC",
+            fmt(span.start, "%a %Y-%m-%d %H:%M"),
+            fmt(span.end, "%a %Y-%m-%d %H:%M")
+        )
+    }
+}
+
+fn business_hours_frozen(
+    hours: &BusinessHours,
+    freeze: &[Reason],
+    timeline: &Timeline,
+    out: &mut Vec<Finding>,
+) {
+    let Some(gap) = business_hours::freeze_gap(hours, freeze, timeline) else {
+        return;
+    };
+    let tz = hours.timezone.0;
+    let examples: Vec<String> = gap
+        .unfrozen
+        .spans()
+        .iter()
+        .take(3)
+        .map(|s| describe_local(tz, *s))
+        .collect();
+    let days: Vec<String> = hours.days.iter().map(ToString::to_string).collect();
+    let yaml: Vec<String> = gap.budgets.iter().map(|b| b.to_yaml(2)).collect();
+    out.push(
+        Finding::new(
+            Rule::BusinessHoursNotFrozen,
+            "spec.disruption.budgets",
+            format!("{} unfrozen business window(s) in the next year", gap.windows.len()),
+        )
+        .problem(format!(
+            "business hours ({} {}-{} {}) are not frozen for {}: e.g. {}. Budget schedules are always UTC, so a \
+             local freeze must be shifted to UTC, once per UTC offset the zone uses.",
+            days.join(","),
+            hours.start,
+            hours.end,
+            hours.timezone,
+            gap.reasons.names(),
+            examples.join("; "),
+        ))
+        .fix(format!("add to spec.disruption.budgets:\n{}", yaml.join("\n"))),
+    );
+}
+
+fn drift_blocked(timeline: &Timeline, out: &mut Vec<Finding>) {
+    if timeline.frozen(Reason::Drifted).total() < timeline.horizon.len() {
+        return;
+    }
+    let culprits: Vec<usize> = timeline
+        .activities
+        .iter()
+        .filter(|a| {
+            a.nodes.is_zero()
+                && a.reasons.contains(Reason::Drifted)
+                && a.active.total() >= timeline.horizon.len()
+        })
+        .map(|a| a.index)
+        .collect();
+    let (path, value, fix) = match culprits.first() {
+        Some(&i) => (
+            format!("spec.disruption.budgets[{i}]"),
+            format!(
+                "nodes \"{}\" for Drifted, all the time",
+                timeline.activities[i].nodes
+            ),
+            format!(
+                "limit spec.disruption.budgets[{i}] to consolidation with reasons: [Empty, Underutilized], or give it a \
+                 schedule and duration so drift can proceed outside that window"
+            ),
+        ),
+        None => (
+            "spec.disruption.budgets".to_string(),
+            "zero-node budgets that together cover all the time".to_string(),
+            "leave a window each week where no nodes: \"0\" budget applies to Drifted".to_string(),
+        ),
+    };
+    out.push(
+        Finding::new(Rule::DriftBlockedForever, path, value).problem(
+            "Drifted is frozen permanently: nodes whose AMI, NodeClass or NodePool changed are never replaced, \
+             so security and image rollouts never reach them.",
+        )
+        .fix(fix),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// 2026-11-24T06:43Z = 15:43 KST on a Tuesday: when the outage began.
+    const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+
+    fn pool(disruption: Value) -> Value {
+        json!({
+            "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "default"},
+            "spec": {
+                "template": {"spec": {
+                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
+                    "requirements": []
+                }},
+                "disruption": disruption
+            }
+        })
+    }
+
+    fn seoul() -> Settings {
+        serde_json::from_value(json!({
+            "businessHours": {"timezone": "Asia/Seoul"},
+            "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}
+        }))
+        .unwrap()
+    }
+
+    fn rules(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn the_incident_pool_is_rejected_on_all_three_fields() {
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "30s", "budgets": [{"nodes": "100%"}]}),
+        );
+        let f = check(&p, None, &seoul(), NOW);
+        assert_eq!(
+            rules(&f),
+            [
+                "nodepool-consolidation-policy",
+                "nodepool-consolidate-after",
+                "nodepool-budget-max",
+                "nodepool-business-hours-freeze"
+            ]
+        );
+        assert_eq!(f[0].path, "spec.disruption.consolidationPolicy");
+        assert_eq!(f[1].value, "\"30s\"");
+        assert!(
+            f[2].problem.contains("100 of 100 nodes at once"),
+            "{}",
+            f[2]
+        );
+        assert!(f[2].problem.contains("at all times"));
+        assert!(
+            f[3].fix.contains("schedule: \"0 0 * * 1-5\"") && f[3].fix.contains("duration: 9h"),
+            "{}",
+            f[3]
+        );
+        assert!(
+            f[3].problem.contains("Tue 2026-11-24 15:43-18:00 KST"),
+            "{}",
+            f[3]
+        );
+    }
+
+    #[test]
+    fn the_fixed_pool_passes() {
+        let p = pool(json!({
+            "consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]
+        }));
+        assert_eq!(check(&p, None, &seoul(), NOW), []);
+    }
+
+    #[test]
+    fn a_utc_freeze_meant_as_local_time_is_caught() {
+        // The fixture's "fix": 09:00-18:00 UTC is 18:00-03:00 in Seoul.
+        let p = pool(json!({
+            "consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 9 * * mon-fri", "duration": "9h"}]
+        }));
+        assert_eq!(
+            rules(&check(&p, None, &seoul(), NOW)),
+            ["nodepool-business-hours-freeze"]
+        );
+    }
+
+    #[test]
+    fn a_lone_freeze_leaves_unbounded_hours() {
+        let p = pool(json!({
+            "consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]
+        }));
+        let f = check(&p, None, &seoul(), NOW);
+        assert_eq!(rules(&f), ["nodepool-budget-max"]);
+        assert_eq!(f[0].path, "spec.disruption.budgets");
+        assert!(f[0].problem.contains("unlimited"), "{}", f[0]);
+        assert!(f[0].fix.contains("nodes: \"10%\""));
+    }
+
+    #[test]
+    fn max_budget_nodes_uses_the_static_pool_size() {
+        let mut p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "3"}]}),
+        );
+        p["spec"]["replicas"] = json!(30);
+        assert_eq!(
+            check(&p, None, &Settings::default(), NOW),
+            [],
+            "3 of 30 = 10%"
+        );
+        p["spec"]["replicas"] = json!(20);
+        let f = check(&p, None, &Settings::default(), NOW);
+        assert_eq!(rules(&f), ["nodepool-budget-max"]);
+        assert!(
+            f[0].problem.contains("3 of 20 nodes") && f[0].problem.contains("this 20-node pool"),
+            "{}",
+            f[0]
+        );
+        p["spec"].as_object_mut().unwrap().remove("replicas");
+        let f = check(&p, None, &Settings::default(), NOW);
+        assert!(f[0].problem.contains("pools of 2-20 nodes"), "{}", f[0]);
+    }
+
+    #[test]
+    fn schedules_karpenter_cannot_parse_are_named_with_the_fix() {
+        let p = pool(json!({"consolidateAfter": "5m", "budgets": [
+            {"nodes": "10%"},
+            {"nodes": "0", "schedule": "0 0 * * sat-sun", "duration": "24h", "reasons": ["Drifted"]},
+            {"nodes": "0", "schedule": "30 10 * * 1-7", "duration": "1h"}
+        ]}));
+        let f = check(&p, None, &Settings::default(), NOW);
+        assert_eq!(
+            rules(&f),
+            [
+                "nodepool-schedule-unparsable",
+                "nodepool-schedule-unparsable"
+            ]
+        );
+        assert!(f[0].fix.contains("sat,sun"));
+        assert!(f[1].fix.contains("Sunday = 0"));
+        assert!(f[0].problem.contains("every reason"));
+    }
+
+    #[test]
+    fn freeze_without_nodes_never_firing_and_permanent_drift_block() {
+        let p = pool(json!({"consolidateAfter": "5m", "budgets": [
+            {"nodes": "10%"},
+            {"schedule": "0 0 * * 1-5", "duration": "9h"},
+            {"nodes": "0", "schedule": "0 0 30 2 *", "duration": "1h", "reasons": ["Drifted"]}
+        ]}));
+        let f = check(&p, None, &Settings::default(), NOW);
+        assert_eq!(
+            rules(&f),
+            [
+                "nodepool-freeze-without-nodes",
+                "nodepool-schedule-never-fires",
+                "nodepool-drift-blocked"
+            ]
+        );
+        assert_eq!(f[2].path, "spec.disruption.budgets[2]");
+    }
+
+    #[test]
+    fn defaults_of_an_omitted_block_are_judged_too() {
+        let mut p = pool(json!(null));
+        p["spec"].as_object_mut().unwrap().remove("disruption");
+        let f = check(&p, None, &seoul(), NOW);
+        assert_eq!(
+            rules(&f),
+            [
+                "nodepool-consolidation-policy",
+                "nodepool-consolidate-after",
+                "nodepool-business-hours-freeze"
+            ]
+        );
+        assert!(f[0].value.contains("absent"));
+    }
+
+    #[test]
+    fn crd_invalid_budgets_skip_the_timeline_rules() {
+        let p = pool(json!({"consolidateAfter": "5m", "budgets": [{"nodes": 10}]}));
+        assert_eq!(
+            rules(&check(&p, None, &Settings::default(), NOW)),
+            ["nodepool-crd-schema"]
+        );
+        let unreadable = json!({"metadata": {"name": 5}, "spec": {}});
+        let f = check(&unreadable, None, &Settings::default(), NOW);
+        assert!(!f.is_empty() && f.iter().all(|x| x.rule == Rule::CrdSchema));
+    }
+}

@@ -1,0 +1,58 @@
+//! disruption-guard, the Kubewarden policy: the waPC front door. It decodes the admission request, hands
+//! the object to the engine and answers; no rule lives here.
+
+use guest::prelude::*;
+use kubewarden_policy_sdk::wapc_guest as guest;
+
+extern crate kubewarden_policy_sdk as kubewarden;
+use kubewarden::{protocol_version_guest, request::ValidationRequest};
+
+mod nodepool;
+mod response;
+mod settings;
+
+pub use settings::Settings;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wapc_init() {
+    register_function("validate", validate);
+    register_function("validate_settings", settings::validate_settings);
+    register_function("protocol_version", protocol_version_guest);
+}
+
+/// Evaluates one admission request. Never returns `Err` for bad input: a request it cannot read is
+/// rejected with a message saying why, instead of the host's opaque 500.
+pub fn validate(payload: &[u8]) -> CallResult {
+    let request = match ValidationRequest::<Settings>::new(payload) {
+        Ok(r) => r,
+        Err(e) => {
+            return response::reject(format!(
+                "disruption-guard cannot read the admission request: {}",
+                response::shorten(&e.to_string())
+            ));
+        }
+    };
+    let kind = &request.request.kind;
+    match (kind.group.as_str(), kind.kind.as_str()) {
+        ("karpenter.sh", "NodePool") => {
+            nodepool::validate(&request.request, &request.settings.0, now_minute())
+        }
+        (group, other) => response::reject(format!(
+            "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools; \
+             check the rules of the policy resource",
+            if group.is_empty() {
+                "core".to_string()
+            } else {
+                group.to_string()
+            }
+        )),
+    }
+}
+
+/// The evaluation instant, read once per request (the WASI clock under kwctl and PolicyServer).
+fn now_minute() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| (d.as_secs() / 60) as i64)
+        .unwrap_or(0)
+}
