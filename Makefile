@@ -37,8 +37,9 @@ test: fmt lint unit-tests e2e-tests
 demo: policy.wasm
 	@$(CARGO) $(CARGO_FLAGS) run -q -p e2e-tests --bin demo
 
-bench:
+bench: policy.wasm
 	$(CARGO) $(CARGO_FLAGS) bench -p disruption-guard-engine
+	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests
 
 clean:
 	$(CARGO) clean

@@ -32,3 +32,44 @@ pub fn validate_settings(payload: &[u8]) -> CallResult {
     };
     Ok(serde_json::to_vec(&response)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(payload: &[u8]) -> SettingsValidationResponse {
+        let out = validate_settings(payload).expect("validate_settings answers");
+        serde_json::from_slice(&out).expect("JSON answer")
+    }
+
+    #[test]
+    fn empty_and_null_payloads_are_the_defaults() {
+        for payload in [&b""[..], b"null", b"{}", b"  "] {
+            let r = answer(payload);
+            assert!(r.valid && r.message.is_none(), "{payload:?}");
+        }
+    }
+
+    #[test]
+    fn undecodable_settings_are_invalid_not_errors() {
+        let r = answer(br#"{"businessHours": {"timezone": "Mars/Olympus"}}"#);
+        assert!(!r.valid);
+        assert!(
+            r.message
+                .unwrap()
+                .contains("unknown time zone \"Mars/Olympus\"")
+        );
+        let r = answer(br#"{"businessHours": {"timezone": "UTC", "days": []}}"#);
+        assert!(!r.valid, "cross-field checks run too");
+    }
+
+    #[test]
+    fn the_request_settings_decode_transparently() {
+        let s: Settings = serde_json::from_str(r#"{"nodePools": {"maxBudgetNodes": 3}}"#).unwrap();
+        assert_eq!(
+            s.0.node_pools.max_budget_nodes,
+            disruption_guard_engine::int_or_percent::IntOrPercent::Count(3)
+        );
+        assert!(s.validate().is_ok());
+    }
+}

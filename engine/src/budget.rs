@@ -124,39 +124,41 @@ impl Timeline {
     }
 }
 
-/// Cuts the horizon at every activity boundary; adjacent pieces with the same active set are merged.
+/// Cuts the horizon where any budget starts or stops being active (an event sweep); adjacent pieces with
+/// the same active set are merged.
 fn segments(activities: &[BudgetActivity], horizon: Span) -> Vec<Segment> {
-    let mut cuts: Vec<Minute> = vec![horizon.start, horizon.end];
-    for a in activities {
+    // (time, budget bit, starts) for every activity span; spans are already within the horizon.
+    let mut events: Vec<(Minute, u64, bool)> = Vec::new();
+    for (i, a) in activities.iter().enumerate() {
         for s in a.active.spans() {
-            cuts.push(s.start);
-            cuts.push(s.end);
+            events.push((s.start, 1 << i, true));
+            events.push((s.end, 1 << i, false));
         }
     }
-    cuts.sort_unstable();
-    cuts.dedup();
-    let mut cursors = vec![0usize; activities.len()];
+    // One sorted run per budget: the stable sort merges runs in near-linear time.
+    events.sort_by_key(|e| e.0);
     let mut out: Vec<Segment> = Vec::new();
-    for pair in cuts.windows(2) {
-        let (start, end) = (pair[0], pair[1]);
-        let mut active = 0u64;
-        for (i, a) in activities.iter().enumerate() {
-            let spans = a.active.spans();
-            while cursors[i] < spans.len() && spans[cursors[i]].end <= start {
-                cursors[i] += 1;
-            }
-            if spans.get(cursors[i]).is_some_and(|s| s.start <= start) {
-                active |= 1 << i;
-            }
-        }
-        match out.last_mut() {
-            Some(last) if last.active == active && last.span.end == start => last.span.end = end,
-            _ => out.push(Segment {
-                span: Span::new(start, end),
-                active,
-            }),
+    let mut push = |start: Minute, end: Minute, active: u64| match out.last_mut() {
+        Some(last) if last.active == active && last.span.end == start => last.span.end = end,
+        _ if start < end => out.push(Segment {
+            span: Span::new(start, end),
+            active,
+        }),
+        _ => {}
+    };
+    let (mut active, mut at) = (0u64, horizon.start);
+    let mut i = 0;
+    while i < events.len() {
+        let time = events[i].0;
+        push(at, time, active);
+        at = at.max(time);
+        while i < events.len() && events[i].0 == time {
+            let (_, bit, starts) = events[i];
+            active = if starts { active | bit } else { active & !bit };
+            i += 1;
         }
     }
+    push(at, horizon.end, active);
     out
 }
 

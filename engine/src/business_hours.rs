@@ -22,25 +22,28 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let mut date = first - Duration::days(1);
+    let mut date = first.pred_opt().unwrap_or(first);
     while date <= last {
         let weekday = date.weekday();
         if hours.days.iter().any(|d| d.0 == weekday) {
             let end_date = if hours.end > hours.start {
-                date
+                Some(date)
             } else {
-                date + Duration::days(1)
+                date.succ_opt()
             };
             if let (Some(start), Some(end)) = (
-                resolve(tz, at(date, hours.start.0), Pick::Earliest),
-                resolve(tz, at(end_date, hours.end.0), Pick::Latest),
+                at(date, hours.start.0).and_then(|t| resolve(tz, t, Pick::Earliest)),
+                end_date
+                    .and_then(|d| at(d, hours.end.0))
+                    .and_then(|t| resolve(tz, t, Pick::Latest)),
             ) && end > horizon.start
                 && start < horizon.end
             {
                 out.push(Span::new(start, end));
             }
         }
-        date = date.succ_opt().unwrap_or(date + Duration::days(1));
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
     }
     out
 }
@@ -61,8 +64,9 @@ fn local_date(tz: Tz, minute: Minute) -> Option<NaiveDate> {
 }
 
 /// `date` at `minutes` after local midnight (1440 = the next midnight).
-fn at(date: NaiveDate, minutes: u32) -> NaiveDateTime {
-    date.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::minutes(i64::from(minutes))
+fn at(date: NaiveDate, minutes: u32) -> Option<NaiveDateTime> {
+    date.and_hms_opt(0, 0, 0)?
+        .checked_add_signed(Duration::minutes(i64::from(minutes)))
 }
 
 #[derive(Clone, Copy)]
@@ -83,7 +87,7 @@ fn resolve(tz: Tz, local: NaiveDateTime, pick: Pick) -> Option<Minute> {
             | (Ambiguous(_, dt), Pick::Latest) => {
                 return Some(dt.timestamp().div_euclid(60));
             }
-            (Gap, _) => t += Duration::minutes(1),
+            (Gap, _) => t = t.checked_add_signed(Duration::minutes(1))?,
         }
     }
     None

@@ -18,7 +18,8 @@ impl IntOrPercent {
         }
         match s.strip_suffix('%') {
             Some(p) => p.parse().ok().map(IntOrPercent::Percent),
-            None => s.parse().ok().map(IntOrPercent::Count),
+            // `[0-9]+` has no upper bound in the CRD; a count beyond u64 is unlimited in practice.
+            None => Some(IntOrPercent::Count(s.parse().unwrap_or(u64::MAX))),
         }
     }
 
@@ -28,7 +29,9 @@ impl IntOrPercent {
     pub fn resolve(self, n: u64) -> u64 {
         match self {
             IntOrPercent::Count(c) => c,
-            IntOrPercent::Percent(p) => (p * n).div_ceil(100),
+            IntOrPercent::Percent(p) => {
+                u64::try_from((u128::from(p) * u128::from(n)).div_ceil(100)).unwrap_or(u64::MAX)
+            }
         }
     }
 
@@ -124,6 +127,10 @@ mod tests {
         assert_eq!(IntOrPercent::parse_nodes("0"), Some(IntOrPercent::Count(0)));
         assert_eq!(IntOrPercent::parse_nodes("101%"), None);
         assert_eq!(IntOrPercent::parse_nodes(" 1"), None);
+        assert_eq!(
+            IntOrPercent::parse_nodes("99999999999999999999999"),
+            Some(IntOrPercent::Count(u64::MAX))
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
+use std::collections::HashMap;
+
 use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
@@ -188,6 +190,7 @@ fn unparsable(i: usize, schedule: &str, error: &str) -> Finding {
 }
 
 /// What exceeds `maxBudgetNodes` because of one budget (or of no budget: unbounded).
+#[derive(Clone)]
 struct Excess {
     budget: Option<usize>,
     reasons: Reasons,
@@ -197,54 +200,45 @@ struct Excess {
     example: (u64, u64, u64),
 }
 
+impl Excess {
+    fn merge(&mut self, other: &Excess) {
+        for r in other.reasons.iter() {
+            self.reasons.insert(r);
+        }
+        self.sizes = (
+            self.sizes.0.min(other.sizes.0),
+            self.sizes.1.max(other.sizes.1),
+        );
+        if other.example.0 >= self.example.0 {
+            self.example = other.example;
+        }
+    }
+}
+
 fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &mut Vec<Finding>) {
     let max = settings.node_pools.max_budget_nodes;
     let sizes: Vec<u64> = match pool.known_size() {
         Some(n) => vec![n],
         None => SIZES_WHEN_UNKNOWN.collect(),
     };
-    // Per distinct active set: every (culprit budget, reason, size, allowed, limit) that exceeds.
-    type Hit = (Option<usize>, Reason, u64, u64, u64);
-    let mut cache: Vec<(u64, Vec<Hit>)> = Vec::new();
+    // The excesses of each distinct set of active budgets, computed once.
+    let mut by_active_set: HashMap<u64, Vec<Excess>> = HashMap::new();
     let mut excesses: Vec<Excess> = Vec::new();
     for seg in &timeline.segments {
-        if !cache.iter().any(|(m, _)| *m == seg.active) {
-            let mut found = Vec::new();
-            for reason in Reason::ALL {
-                for &n in &sizes {
-                    let binding = timeline.binding_budget(seg.active, reason, n);
-                    let allowed = binding.map_or(n, |(_, v)| v.min(n));
-                    let limit = max.resolve(n).min(n);
-                    if allowed > limit {
-                        found.push((binding.map(|(i, _)| i), reason, n, allowed, limit));
-                    }
+        let found = by_active_set
+            .entry(seg.active)
+            .or_insert_with(|| excesses_while_active(timeline, seg.active, &sizes, max));
+        for e in found.iter() {
+            match excesses.iter_mut().find(|x| x.budget == e.budget) {
+                Some(x) => {
+                    x.merge(e);
+                    x.when.push(seg.span.start, seg.span.end);
                 }
-            }
-            cache.push((seg.active, found));
-        }
-        let Some((_, found)) = cache.iter().find(|(m, _)| *m == seg.active) else {
-            continue;
-        };
-        for &(budget, reason, n, allowed, limit) in found {
-            let e = match excesses.iter_mut().position(|e| e.budget == budget) {
-                Some(i) => &mut excesses[i],
                 None => {
-                    excesses.push(Excess {
-                        budget,
-                        reasons: Reasons::default(),
-                        when: SpanSet::new(),
-                        sizes: (n, n),
-                        example: (n, allowed, limit),
-                    });
-                    let last = excesses.len() - 1;
-                    &mut excesses[last]
+                    let mut x = e.clone();
+                    x.when.push(seg.span.start, seg.span.end);
+                    excesses.push(x);
                 }
-            };
-            e.reasons.insert(reason);
-            e.when.push(seg.span.start, seg.span.end);
-            e.sizes = (e.sizes.0.min(n), e.sizes.1.max(n));
-            if n >= e.example.0 {
-                e.example = (n, allowed, limit);
             }
         }
     }
@@ -256,6 +250,39 @@ fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &m
             timeline,
         ));
     }
+}
+
+/// For one set of active budgets: per culprit (binding budget, or none = unbounded), the reasons and pool
+/// sizes at which more nodes may be disrupted at once than `max` allows.
+fn excesses_while_active(
+    timeline: &Timeline,
+    active: u64,
+    sizes: &[u64],
+    max: IntOrPercent,
+) -> Vec<Excess> {
+    let mut found: Vec<Excess> = Vec::new();
+    for reason in Reason::ALL {
+        for &n in sizes {
+            let binding = timeline.binding_budget(active, reason, n);
+            let allowed = binding.map_or(n, |(_, v)| v.min(n));
+            let limit = max.resolve(n).min(n);
+            if allowed <= limit {
+                continue;
+            }
+            let hit = Excess {
+                budget: binding.map(|(i, _)| i),
+                reasons: Reasons::of(&[reason]),
+                when: SpanSet::new(),
+                sizes: (n, n),
+                example: (n, allowed, limit),
+            };
+            match found.iter_mut().find(|e| e.budget == hit.budget) {
+                Some(e) => e.merge(&hit),
+                None => found.push(hit),
+            }
+        }
+    }
+    found
 }
 
 fn excess_finding(e: &Excess, max: IntOrPercent, size_known: bool, timeline: &Timeline) -> Finding {
