@@ -7,9 +7,12 @@ use kubewarden_policy_sdk::wapc_guest as guest;
 extern crate kubewarden_policy_sdk as kubewarden;
 use kubewarden::{protocol_version_guest, request::ValidationRequest};
 
+mod context;
 mod nodepool;
+mod pdb;
 mod response;
 mod settings;
+mod workload;
 
 pub use settings::Settings;
 
@@ -37,9 +40,13 @@ pub fn validate(payload: &[u8]) -> CallResult {
         ("karpenter.sh", "NodePool") => {
             nodepool::validate(&request.request, &request.settings.0, now_minute())
         }
+        ("policy", "PodDisruptionBudget") => pdb::validate(&request.request, &request.settings.0),
+        ("apps", kind @ ("Deployment" | "StatefulSet")) => {
+            workload::validate(&request.request, kind, &request.settings.0)
+        }
         (group, other) => response::reject(format!(
-            "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools; \
-             check the rules of the policy resource",
+            "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools, policy/v1 \
+             PodDisruptionBudgets and apps/v1 Deployments and StatefulSets; check the rules of the policy resource",
             if group.is_empty() {
                 "core".to_string()
             } else {

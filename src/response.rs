@@ -1,30 +1,56 @@
-//! Building the answers the host expects (`kubewarden_policy_sdk::response::ValidationResponse`).
+//! Turning the engine's decision into the answer the host expects
+//! (`kubewarden_policy_sdk::response::ValidationResponse`).
 
+use disruption_guard_engine::admission::Decision;
+use disruption_guard_engine::finding::render;
+use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
-pub fn accept() -> CallResult {
-    kubewarden_policy_sdk::accept_request()
+pub fn decide(decision: Decision, kind: &str, request: &KubernetesAdmissionRequest) -> CallResult {
+    match decision {
+        Decision::Accept(warnings) => accept(warnings),
+        Decision::Mutate(object, changes, warnings) => {
+            let mut lines: Vec<String> = changes
+                .into_iter()
+                .map(|c| format!("disruption-guard {c}"))
+                .collect();
+            lines.extend(warnings);
+            answer(true, None, Some(object), lines)
+        }
+        Decision::Reject(findings) => {
+            let name = request
+                .object
+                .pointer("/metadata/name")
+                .and_then(|n| n.as_str())
+                .unwrap_or(&request.name);
+            reject(render(kind, name, &findings))
+        }
+    }
+}
+
+/// Warnings reach the user through kubectl ("Warning: …").
+pub fn accept(warnings: Vec<String>) -> CallResult {
+    answer(true, None, None, warnings)
 }
 
 pub fn reject(message: String) -> CallResult {
-    kubewarden_policy_sdk::reject_request(Some(message), None, None, None)
+    answer(false, Some(message), None, Vec::new())
 }
 
-/// Accepts with the mutated object; each change is also returned as a warning, which kubectl prints.
-pub fn mutate(object: serde_json::Value, changes: Vec<String>) -> CallResult {
+fn answer(
+    accepted: bool,
+    message: Option<String>,
+    mutated: Option<serde_json::Value>,
+    warnings: Vec<String>,
+) -> CallResult {
     Ok(serde_json::to_vec(&ValidationResponse {
-        accepted: true,
-        message: None,
+        accepted,
+        message,
         code: None,
-        mutated_object: Some(object),
+        mutated_object: mutated,
         audit_annotations: None,
-        warnings: Some(
-            changes
-                .into_iter()
-                .map(|c| format!("disruption-guard {c}"))
-                .collect(),
-        ),
+        warnings: (!warnings.is_empty()).then_some(warnings),
     })?)
 }
 

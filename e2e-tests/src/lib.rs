@@ -1,9 +1,10 @@
 //! Runs the compiled `policy.wasm` the way Kubewarden's PolicyServer does: wasmtime through the waPC
 //! host, one precompiled module, a fresh instance per evaluation, Kubewarden's request format.
-//! Host capabilities are answered by a callback (logging is accepted; cluster lookups come later).
+//! Host capabilities are answered by a callback: logging is accepted, and Kubernetes lookups are answered
+//! from a cluster-state fixture (kind → objects), or refused when the test gives none.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value, json};
 use wapc::WapcHost;
@@ -38,26 +39,56 @@ fn precompiled() -> &'static WasmtimeEngineProviderPre {
     })
 }
 
+/// Cluster state for context-aware lookups: `{"Deployment": [objects…], "PodDisruptionBudget": […], …}`;
+/// each object carries `metadata.namespace`.
+pub type Cluster = Value;
+
+/// Every host call the policy made: (operation, request JSON).
+pub type CallLog = Arc<Mutex<Vec<(String, Value)>>>;
+
 /// What the host answers to the policy's host calls.
-fn host_callback(
-    _id: u64,
-    binding: &str,
-    namespace: &str,
-    operation: &str,
-    _payload: &[u8],
-) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-    match (binding, namespace, operation) {
-        ("kubewarden", "tracing", "log") => Ok(Vec::new()),
-        _ => Err(format!(
-            "host capability {binding}/{namespace}/{operation} is not granted in this test"
-        )
-        .into()),
-    }
+/// The host callback wapc calls for every host call of the guest.
+pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
+    + Send
+    + Sync
+    + 'static;
+
+fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallback> {
+    Box::new(move |_id, binding, namespace, operation, payload| {
+        let request: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
+        if let Ok(mut calls) = log.lock() {
+            calls.push((
+                format!("{binding}/{namespace}/{operation}"),
+                request.clone(),
+            ));
+        }
+        match (binding, namespace, operation, &cluster) {
+            ("kubewarden", "tracing", "log", _) => Ok(Vec::new()),
+            ("kubewarden", "kubernetes", "list_resources_by_namespace", Some(cluster)) => {
+                let kind = request["kind"].as_str().unwrap_or_default();
+                let ns = request["namespace"].as_str().unwrap_or_default();
+                let items: Vec<Value> = cluster[kind]
+                    .as_array()
+                    .map(|objects| {
+                        objects.iter().filter(|o| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)).cloned().collect()
+                    })
+                    .unwrap_or_default();
+                Ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items})
+                    .to_string()
+                    .into_bytes())
+            }
+            _ => Err(format!(
+                "Policy has not been granted access to Kubernetes resources ({binding}/{namespace}/{operation} refused by the test host)"
+            )
+            .into()),
+        }
+    })
 }
 
 /// One evaluation instance of the policy.
 pub struct Policy {
     host: WapcHost,
+    calls: CallLog,
 }
 
 /// The policy's answer to `validate`.
@@ -70,14 +101,30 @@ pub struct Verdict {
 }
 
 impl Policy {
-    /// A fresh instance of the precompiled module, as PolicyServer rehydrates one per request.
+    /// A fresh instance of the precompiled module, as PolicyServer rehydrates one per request. Kubernetes
+    /// lookups are refused.
     pub fn new() -> Policy {
+        Policy::build(None)
+    }
+
+    /// An instance whose Kubernetes lookups are answered from `cluster`.
+    pub fn with_cluster(cluster: &Cluster) -> Policy {
+        Policy::build(Some(Arc::new(cluster.clone())))
+    }
+
+    fn build(cluster: Option<Arc<Cluster>>) -> Policy {
         let engine = precompiled()
             .rehydrate(None)
             .expect("instantiate policy.wasm");
-        let host =
-            WapcHost::new(Box::new(engine), Some(Box::new(host_callback))).expect("waPC host");
-        Policy { host }
+        let calls: CallLog = Arc::default();
+        let callback = host_callback(cluster, calls.clone());
+        let host = WapcHost::new(Box::new(engine), Some(callback)).expect("waPC host");
+        Policy { host, calls }
+    }
+
+    /// The host calls made so far: (binding/namespace/operation, request).
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
     /// Calls a waPC operation with raw bytes; `Err` is a guest error or a trap.
@@ -142,13 +189,17 @@ pub fn admission_request(object: &Value, operation: &str) -> Value {
         ),
     };
     let kind = object["kind"].as_str().unwrap_or("NodePool");
-    let plural = format!("{}s", kind.to_lowercase());
+    let plural = match kind {
+        "HorizontalPodAutoscaler" => "horizontalpodautoscalers".to_string(),
+        other => format!("{}s", other.to_lowercase()),
+    };
     let gvk = json!({"group": group, "version": version, "kind": kind});
     let gvr = json!({"group": group, "version": version, "resource": plural});
     json!({
         "uid": "e2e-0000",
         "kind": gvk, "resource": gvr, "requestKind": gvk, "requestResource": gvr,
         "name": object.pointer("/metadata/name").cloned().unwrap_or(json!("")),
+        "namespace": object.pointer("/metadata/namespace").cloned().unwrap_or(json!("")),
         "operation": operation,
         "userInfo": {"username": "e2e", "groups": ["system:authenticated"]},
         "object": object,

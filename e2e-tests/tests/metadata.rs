@@ -1,7 +1,7 @@
-//! metadata.yml (the input of `kwctl annotate`) stays consistent with the policy and Cargo.toml.
+//! metadata.yml (the input of `kwctl annotate`) and policies/ stay consistent with the policy and Cargo.toml.
 
 use e2e_tests::{Policy, admission_request, read_yaml};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn metadata_declares_what_the_policy_guards() {
@@ -42,35 +42,102 @@ fn metadata_declares_what_the_policy_guards() {
             .all(|k| !k.trim().is_empty())
     );
 
-    // Every declared rule is a kind the policy admits (not "does not guard").
-    let rules = m["rules"].as_array().expect("rules");
-    assert!(!rules.is_empty());
-    for rule in rules {
+    // Every declared resource is one the policy admits.
+    let kinds = [
+        ("nodepools", "NodePool"),
+        ("poddisruptionbudgets", "PodDisruptionBudget"),
+        ("deployments", "Deployment"),
+        ("statefulsets", "StatefulSet"),
+    ];
+    for rule in m["rules"].as_array().expect("rules") {
         assert_eq!(rule["operations"], json!(["CREATE", "UPDATE"]));
-        let (group, version) = (
-            rule["apiGroups"][0].as_str().unwrap(),
-            rule["apiVersions"][0].as_str().unwrap(),
-        );
-        assert_eq!(
-            (group, rule["resources"][0].as_str()),
-            ("karpenter.sh", Some("nodepools"))
-        );
-        let object = json!({"apiVersion": format!("{group}/{version}"), "kind": "NodePool",
-            "metadata": {"name": "probe"}, "spec": {}});
-        let verdict = Policy::new().validate(&json!({}), &admission_request(&object, "CREATE"));
-        assert!(
-            !verdict
-                .message
-                .unwrap_or_default()
-                .contains("does not guard"),
-            "{rule}"
-        );
+        let api_version = match rule["apiGroups"][0].as_str().unwrap() {
+            "" => rule["apiVersions"][0].as_str().unwrap().to_string(),
+            group => format!("{group}/{}", rule["apiVersions"][0].as_str().unwrap()),
+        };
+        for resource in rule["resources"].as_array().unwrap() {
+            let kind = kinds
+                .iter()
+                .find(|(r, _)| resource == r)
+                .map(|(_, k)| *k)
+                .expect("a guarded resource");
+            let object = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "probe", "namespace": "default"}, "spec": {}});
+            let verdict = Policy::with_cluster(&json!({}))
+                .validate(&json!({}), &admission_request(&object, "CREATE"));
+            assert!(
+                !verdict
+                    .message
+                    .unwrap_or_default()
+                    .contains("does not guard"),
+                "{kind}"
+            );
+        }
     }
-    let policy = read_yaml("policies/nodepool-guard.yaml");
+
+    // Every lookup the policy makes is declared in contextAwareResources, and nothing more.
+    let declared: Vec<(String, String)> = m["contextAwareResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["apiVersion"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let policy = Policy::with_cluster(&json!({}));
+    let workload = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"}, "spec": {}});
+    policy.validate(&json!({}), &admission_request(&workload, "CREATE"));
+    let mut used: Vec<(String, String)> = policy
+        .calls()
+        .iter()
+        .map(|(_, r)| {
+            (
+                r["api_version"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    used.sort();
+    let mut declared_sorted = declared.clone();
+    declared_sorted.sort();
+    assert_eq!(used, declared_sorted);
     assert_eq!(
-        policy["spec"]["rules"], m["rules"],
-        "the ClusterAdmissionPolicy uses the same rules"
+        m["hostCapabilities"],
+        json!(["kubernetes/list_resources_by_namespace"])
     );
-    let (valid, message) = Policy::new().validate_settings(&policy["spec"]["settings"]);
-    assert!(valid, "{message:?}");
+}
+
+#[test]
+fn policy_manifests_match_metadata_and_their_settings_are_valid() {
+    let m = read_yaml("metadata.yml");
+    let all_rules = m["rules"].as_array().unwrap();
+    for file in [
+        "policies/nodepool-guard.yaml",
+        "policies/pdb-guard.yaml",
+        "policies/workload-guard.yaml",
+    ] {
+        let p = read_yaml(file);
+        assert_eq!(p["kind"], "ClusterAdmissionPolicy", "{file}");
+        assert_eq!(p["spec"]["mutating"], true, "{file}");
+        for rule in p["spec"]["rules"].as_array().unwrap() {
+            assert!(
+                all_rules.contains(rule),
+                "{file}: {rule} is declared in metadata.yml"
+            );
+        }
+        let context = p["spec"]
+            .get("contextAwareResources")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if p["spec"]["rules"][0]["apiGroups"][0] != "karpenter.sh" {
+            assert_eq!(
+                context, m["contextAwareResources"],
+                "{file}: the lookups the guard makes"
+            );
+        }
+        let (valid, message) = Policy::new().validate_settings(&p["spec"]["settings"]);
+        assert!(valid, "{file}: {message:?}");
+    }
 }

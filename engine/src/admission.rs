@@ -1,21 +1,28 @@
-//! The admission decision for a NodePool: mutate when the settings allow it, and accept only what then
-//! passes every rule. Shared by the policy, the CLI and the browser page.
+//! The admission decision for each guarded kind: mutate when the settings allow it, and accept only what
+//! then passes every rule. Shared by the policy, the CLI and the browser page.
 
 use serde_json::Value;
 
-use crate::finding::Finding;
-use crate::settings::Settings;
+use crate::finding::{Finding, Rule};
+use crate::k8s::Namespace;
+use crate::settings::{LookupFailure, Settings};
 use crate::spans::Minute;
-use crate::{nodepool_mutation, nodepool_rules};
+use crate::{
+    nodepool_mutation, nodepool_rules, pdb_mutation, pdb_rules, workload_mutation, workload_rules,
+};
 
 #[derive(Debug)]
 pub enum Decision {
-    Accept,
-    /// The mutated object, and one line per change.
-    Mutate(Value, Vec<String>),
-    /// Findings about the object as the user wrote it.
+    /// Accepted as is, with warnings to show the user.
+    Accept(Vec<String>),
+    /// The mutated object, one line per change, and warnings.
+    Mutate(Value, Vec<String>, Vec<String>),
+    /// Findings about the object.
     Reject(Vec<Finding>),
 }
+
+/// The result of the context-aware lookups for the object's namespace: `Err` says what failed.
+pub type Lookup<'a> = Result<&'a Namespace, String>;
 
 /// Added to the fix of findings that mutation would repair by itself.
 pub const REPAIRED_NOTE: &str =
@@ -26,11 +33,7 @@ pub fn nodepool(object: &Value, old: Option<&Value>, settings: &Settings, now: M
     let changes = nodepool_mutation::mutate(&mut mutated, settings, now);
     let after = nodepool_rules::check(&mutated, old, settings, now);
     if after.is_empty() {
-        return if changes.is_empty() {
-            Decision::Accept
-        } else {
-            Decision::Mutate(mutated, changes)
-        };
+        return finish(mutated, changes, after, Vec::new());
     }
     if changes.is_empty() {
         return Decision::Reject(after);
@@ -43,6 +46,82 @@ pub fn nodepool(object: &Value, old: Option<&Value>, settings: &Settings, now: M
         }
     }
     Decision::Reject(before)
+}
+
+pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup) -> Decision {
+    let mut mutated = object.clone();
+    let changes = pdb_mutation::mutate(&mut mutated, settings);
+    let mut findings = pdb_rules::check(&mutated, lookup.as_ref().ok().copied());
+    let mut warnings = Vec::new();
+    lookup_failure(
+        &lookup,
+        "PodDisruptionBudget",
+        settings,
+        &mut findings,
+        &mut warnings,
+    );
+    finish(mutated, changes, findings, warnings)
+}
+
+/// A Deployment or StatefulSet (`kind`) in `namespace`.
+pub fn workload(
+    object: &Value,
+    kind: &str,
+    namespace: &str,
+    settings: &Settings,
+    lookup: Lookup,
+) -> Decision {
+    let mut mutated = object.clone();
+    let changes = workload_mutation::mutate(&mut mutated, settings);
+    let verdict = workload_rules::check(
+        &mutated,
+        kind,
+        namespace,
+        settings,
+        lookup.as_ref().ok().copied(),
+    );
+    let mut findings = verdict.errors;
+    let mut warnings: Vec<String> = verdict.warnings.iter().map(ToString::to_string).collect();
+    lookup_failure(&lookup, kind, settings, &mut findings, &mut warnings);
+    finish(mutated, changes, findings, warnings)
+}
+
+fn lookup_failure(
+    lookup: &Lookup,
+    kind: &str,
+    settings: &Settings,
+    findings: &mut Vec<Finding>,
+    warnings: &mut Vec<String>,
+) {
+    let Err(error) = lookup else { return };
+    let finding = Finding::new(Rule::LookupFailed, "(cluster)", error.clone())
+        .problem(format!(
+            "disruption-guard could not read the namespace's PodDisruptionBudgets, Deployments, StatefulSets,              HorizontalPodAutoscalers and Pods, so it cannot tell whether this {kind} leaves pods unprotected or              blocks drains."
+        ))
+        .fix(
+            "grant the PolicyServer's service account get/list/watch on poddisruptionbudgets (policy), deployments and              statefulsets (apps), horizontalpodautoscalers (autoscaling) and pods, and list them in the policy's              contextAwareResources; or set onLookupFailure: accept to skip these checks",
+        );
+    match settings.on_lookup_failure {
+        LookupFailure::Reject => findings.push(finding),
+        LookupFailure::Accept => warnings.push(format!(
+            "{finding} (checks skipped: onLookupFailure is accept)"
+        )),
+    }
+}
+
+fn finish(
+    mutated: Value,
+    changes: Vec<String>,
+    findings: Vec<Finding>,
+    warnings: Vec<String>,
+) -> Decision {
+    if !findings.is_empty() {
+        Decision::Reject(findings)
+    } else if changes.is_empty() {
+        Decision::Accept(warnings)
+    } else {
+        Decision::Mutate(mutated, changes, warnings)
+    }
 }
 
 #[cfg(test)]
@@ -96,14 +175,13 @@ mod tests {
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
             "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
         );
-        assert!(matches!(
-            nodepool(&fixed, None, &seoul(), NOW),
-            Decision::Accept
-        ));
+        assert!(
+            matches!(nodepool(&fixed, None, &seoul(), NOW), Decision::Accept(w) if w.is_empty())
+        );
         let no_freeze = pool(
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
         );
-        let Decision::Mutate(m, changes) = nodepool(&no_freeze, None, &seoul(), NOW) else {
+        let Decision::Mutate(m, changes, _) = nodepool(&no_freeze, None, &seoul(), NOW) else {
             panic!("must mutate")
         };
         assert_eq!(changes.len(), 1);

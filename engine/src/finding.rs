@@ -15,10 +15,22 @@ pub enum Rule {
     BusinessHoursNotFrozen,
     FreezeWithoutNodes,
     DriftBlockedForever,
+    PdbInvalid,
+    PdbNeverDisrupts,
+    PdbSelector,
+    PdbBlocksWorkload,
+    PdbOverlap,
+    WorkloadInvalid,
+    WorkloadMissingPdb,
+    WorkloadPdbBlocks,
+    WorkloadPdbOverlap,
+    WorkloadDoNotDisrupt,
+    WorkloadDoNotEvict,
+    LookupFailed,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 21] = [
         Rule::CrdSchema,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
@@ -28,6 +40,18 @@ impl Rule {
         Rule::BusinessHoursNotFrozen,
         Rule::FreezeWithoutNodes,
         Rule::DriftBlockedForever,
+        Rule::PdbInvalid,
+        Rule::PdbNeverDisrupts,
+        Rule::PdbSelector,
+        Rule::PdbBlocksWorkload,
+        Rule::PdbOverlap,
+        Rule::WorkloadInvalid,
+        Rule::WorkloadMissingPdb,
+        Rule::WorkloadPdbBlocks,
+        Rule::WorkloadPdbOverlap,
+        Rule::WorkloadDoNotDisrupt,
+        Rule::WorkloadDoNotEvict,
+        Rule::LookupFailed,
     ];
 
     pub fn id(self) -> &'static str {
@@ -41,6 +65,18 @@ impl Rule {
             Rule::BusinessHoursNotFrozen => "nodepool-business-hours-freeze",
             Rule::FreezeWithoutNodes => "nodepool-freeze-without-nodes",
             Rule::DriftBlockedForever => "nodepool-drift-blocked",
+            Rule::PdbInvalid => "pdb-invalid",
+            Rule::PdbNeverDisrupts => "pdb-never-disrupts",
+            Rule::PdbSelector => "pdb-selector",
+            Rule::PdbBlocksWorkload => "pdb-blocks-workload",
+            Rule::PdbOverlap => "pdb-overlap",
+            Rule::WorkloadInvalid => "workload-invalid",
+            Rule::WorkloadMissingPdb => "workload-missing-pdb",
+            Rule::WorkloadPdbBlocks => "workload-pdb-blocks",
+            Rule::WorkloadPdbOverlap => "workload-pdb-overlap",
+            Rule::WorkloadDoNotDisrupt => "workload-do-not-disrupt",
+            Rule::WorkloadDoNotEvict => "workload-do-not-evict",
+            Rule::LookupFailed => "context-lookup-failed",
         }
     }
 }

@@ -21,6 +21,18 @@ pub struct Settings {
     pub pdbs: PdbSettings,
     pub workloads: WorkloadSettings,
     pub capacity: CapacitySettings,
+    /// What the PDB and workload guards do when their cluster lookups are refused or fail.
+    pub on_lookup_failure: LookupFailure,
+}
+
+/// `reject` (default, fail closed): the request is rejected and the message says which lookup failed
+/// and which permission to grant. `accept`: the context-aware checks are skipped, with a warning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LookupFailure {
+    #[default]
+    Reject,
+    Accept,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]

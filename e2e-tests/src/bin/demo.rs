@@ -1,10 +1,12 @@
 //! `make demo`: evaluates every bundled example admission request through policy.wasm (in wasmtime, as
-//! PolicyServer would) with the Seoul team's settings, and prints each verdict, message and JSONPatch.
+//! PolicyServer would) with the Seoul team's settings, answering cluster lookups from examples/cluster.yaml,
+//! and prints each verdict, message and JSONPatch.
 
 use e2e_tests::{Policy, read_yaml, repo_root};
 
 fn main() {
     let settings = read_yaml("examples/settings-seoul.yaml");
+    let cluster = read_yaml("examples/cluster.yaml");
     let (valid, message) = Policy::new().validate_settings(&settings);
     println!(
         "settings examples/settings-seoul.yaml: {}",
@@ -28,7 +30,7 @@ fn main() {
         let request: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).expect("read request"))
                 .expect("request is JSON");
-        let verdict = Policy::new().validate(&settings, &request);
+        let verdict = Policy::with_cluster(&cluster).validate(&settings, &request);
         let label = match (&verdict.accepted, &verdict.mutated_object) {
             (false, _) => "REJECTED",
             (true, Some(_)) => "ACCEPTED with mutation",

@@ -1,0 +1,22 @@
+//! Deployment and StatefulSet admission: spreading, then the PDB rules against the namespace.
+
+use disruption_guard_engine::admission;
+use disruption_guard_engine::settings::Settings;
+use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
+use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
+
+use crate::{context, response};
+
+pub fn validate(
+    request: &KubernetesAdmissionRequest,
+    kind: &str,
+    settings: &Settings,
+) -> CallResult {
+    if request.operation == "DELETE" {
+        return response::accept(Vec::new());
+    }
+    let namespace = context::namespace(&request.namespace);
+    let lookup = namespace.as_ref().map_err(Clone::clone);
+    let decision = admission::workload(&request.object, kind, &request.namespace, settings, lookup);
+    response::decide(decision, kind, request)
+}
