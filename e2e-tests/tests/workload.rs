@@ -213,3 +213,30 @@ fn pods_under_two_pdbs_are_rejected() {
         message(&v)
     );
 }
+
+#[test]
+fn a_spread_constraint_that_selects_other_pods_is_warned_about() {
+    let mut c = cluster();
+    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
+        json!({"metadata": {"name": "api-gateway", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "api-gateway"}}}}),
+    );
+    let mut request = read_yaml("examples/requests/deployment-api-gateway-no-pdb.json");
+    request["object"]["spec"]["template"]["spec"]["topologySpreadConstraints"] = json!([{"maxSkew": 1,
+        "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"distributed": "required"}}}]);
+    let v = Policy::with_cluster(&c).validate(&json!({}), &request);
+    assert!(v.accepted, "{:?}", v.message);
+    assert!(
+        v.warnings
+            .iter()
+            .any(|w| w.contains("[workload-spread-selects-nothing]")),
+        "{:?}",
+        v.warnings
+    );
+    let mutated = v.mutated_object.expect("anti-affinity is still added");
+    assert_eq!(
+        mutated["spec"]["template"]["spec"]["topologySpreadConstraints"],
+        request["object"]["spec"]["template"]["spec"]["topologySpreadConstraints"],
+        "the user's constraint is kept"
+    );
+}

@@ -26,11 +26,12 @@ pub enum Rule {
     WorkloadPdbOverlap,
     WorkloadDoNotDisrupt,
     WorkloadDoNotEvict,
+    WorkloadSpreadSelectsNothing,
     LookupFailed,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::CrdSchema,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
@@ -51,6 +52,7 @@ impl Rule {
         Rule::WorkloadPdbOverlap,
         Rule::WorkloadDoNotDisrupt,
         Rule::WorkloadDoNotEvict,
+        Rule::WorkloadSpreadSelectsNothing,
         Rule::LookupFailed,
     ];
 
@@ -76,6 +78,7 @@ impl Rule {
             Rule::WorkloadPdbOverlap => "workload-pdb-overlap",
             Rule::WorkloadDoNotDisrupt => "workload-do-not-disrupt",
             Rule::WorkloadDoNotEvict => "workload-do-not-evict",
+            Rule::WorkloadSpreadSelectsNothing => "workload-spread-selects-nothing",
             Rule::LookupFailed => "context-lookup-failed",
         }
     }

@@ -160,6 +160,20 @@ pub struct WorkloadSpec {
 #[serde(default)]
 pub struct PodTemplate {
     pub metadata: Meta,
+    pub spec: PodSpec,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodSpec {
+    pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TopologySpreadConstraint {
+    pub topology_key: String,
+    pub label_selector: Option<LabelSelector>,
 }
 
 impl Workload {

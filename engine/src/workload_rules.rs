@@ -39,6 +39,7 @@ pub fn check(
     };
     workload.kind = kind.to_string();
     annotations(&workload, settings, &mut v.warnings);
+    spreading(&workload, &mut v.warnings);
     let Some(ns) = ns else { return v };
     let replicas = workload.replicas(&ns.hpas);
     let covering: Vec<&Pdb> = ns
@@ -200,6 +201,39 @@ fn annotations(w: &Workload, settings: &Settings, warnings: &mut Vec<Finding>) {
     }
 }
 
+/// A topology spread constraint only spreads the pods its selector matches: one that matches none of this
+/// workload's pods does not spread them at all.
+fn spreading(w: &Workload, warnings: &mut Vec<Finding>) {
+    for (i, c) in w
+        .spec
+        .template
+        .spec
+        .topology_spread_constraints
+        .iter()
+        .enumerate()
+    {
+        let Some(selector) = &c.label_selector else {
+            continue;
+        };
+        if selector.matches(w.pod_labels()) {
+            continue;
+        }
+        warnings.push(
+            Finding::new(
+                Rule::WorkloadSpreadSelectsNothing,
+                format!("spec.template.spec.topologySpreadConstraints[{i}].labelSelector"),
+                serde_json::to_string(selector).unwrap_or_default(),
+            )
+            .problem(format!(
+                "this constraint on {} matches none of this workload's pods (labels {}), so it does not spread them.",
+                c.topology_key,
+                serde_json::to_string(w.pod_labels()).unwrap_or_default()
+            ))
+            .fix("select the pod template's labels, e.g. the workload's spec.selector"),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +377,18 @@ mod tests {
             single.warnings.is_empty(),
             "a single replica is not pinned by policy choice"
         );
+    }
+
+    #[test]
+    fn spread_constraints_that_miss_the_pods_are_warned_about() {
+        let mut d = deployment(Some(3), json!({}));
+        d["spec"]["template"]["spec"] = json!({"topologySpreadConstraints": [
+            {"topologyKey": "topology.kubernetes.io/zone", "labelSelector": {"matchLabels": {"distributed": "required"}}},
+            {"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "api-gateway"}}}
+        ]});
+        let v = run(&d, None);
+        assert_eq!(ids(&v.warnings), ["workload-spread-selects-nothing"]);
+        assert!(v.warnings[0].path.ends_with("[0].labelSelector"));
     }
 
     #[test]
