@@ -3,7 +3,9 @@
 //! `ListResourcesByNamespaceRequest` (snake_case keys, `field_masks` so the host sends only the fields the
 //! rules read); the answers are decoded into the engine's lean types, not k8s-openapi.
 
-use disruption_guard_engine::k8s::{Namespace, list_items, list_workloads};
+use disruption_guard_engine::k8s::{
+    Cluster, NODEPOOL_LABEL, Namespace, list_items, list_workloads,
+};
 use kubewarden_policy_sdk::wapc_guest as guest;
 use serde_json::{Value, json};
 
@@ -44,6 +46,66 @@ pub fn namespace(namespace: &str) -> Result<Namespace, String> {
     })
 }
 
+/// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`
+/// label) and, when it has any, the cluster's pods, PDBs and workloads. `list_resources_all` is the waPC
+/// operation behind the SDK's `list_all_resources` (`ListAllResourcesRequest`).
+pub fn pool(pool: &str) -> Result<Cluster, String> {
+    let valid_name = !pool.is_empty()
+        && pool
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if !valid_name {
+        return Ok(Cluster::default()); // Not a name the API server admits; the CRD rules say so.
+    }
+    let selector = format!("{NODEPOOL_LABEL}={pool}");
+    let nodes = list_items(&list_all(
+        "v1",
+        "Node",
+        Some(&selector),
+        &["metadata.labels", "metadata.name"],
+    )?);
+    if nodes.is_empty() {
+        return Ok(Cluster::default()); // A new pool: nothing runs on it yet.
+    }
+    let pod_masks = [
+        "metadata.labels",
+        "metadata.name",
+        "metadata.namespace",
+        "spec.nodeName",
+    ];
+    let pods = list_all("v1", "Pod", None, &pod_masks)?;
+    let pdb_masks = [
+        "metadata.name",
+        "metadata.namespace",
+        "spec.maxUnavailable",
+        "spec.minAvailable",
+        "spec.selector",
+    ];
+    let pdbs = list_all("policy/v1", "PodDisruptionBudget", None, &pdb_masks)?;
+    let workload_masks = [
+        "metadata.name",
+        "metadata.namespace",
+        "spec.replicas",
+        "spec.selector",
+        "spec.template.metadata.labels",
+    ];
+    let mut workloads = list_workloads(
+        &list_all("apps/v1", "Deployment", None, &workload_masks)?,
+        "Deployment",
+    );
+    workloads.extend(list_workloads(
+        &list_all("apps/v1", "StatefulSet", None, &workload_masks)?,
+        "StatefulSet",
+    ));
+    Ok(Cluster {
+        nodes,
+        pods: list_items(&pods),
+        workloads,
+        pdbs: list_items(&pdbs),
+        hpas: Vec::new(),
+    })
+}
+
 fn list(
     namespace: &str,
     api_version: &str,
@@ -60,15 +122,37 @@ fn list(
         "field_selector": null,
         "field_masks": masks,
     });
+    call("list_resources_by_namespace", &request).map_err(|e| {
+        format!("listing {kind} ({api_version}) in namespace {namespace:?} failed: {e}")
+    })
+}
+
+fn list_all(
+    api_version: &str,
+    kind: &str,
+    label_selector: Option<&str>,
+    field_masks: &[&str],
+) -> Result<Value, String> {
+    let mut masks = field_masks.to_vec();
+    masks.sort_unstable();
+    let request = json!({
+        "api_version": api_version,
+        "kind": kind,
+        "label_selector": label_selector,
+        "field_selector": null,
+        "field_masks": masks,
+    });
+    call("list_resources_all", &request)
+        .map_err(|e| format!("listing {kind} ({api_version}) cluster-wide failed: {e}"))
+}
+
+fn call(operation: &str, request: &Value) -> Result<Value, String> {
     let answer = guest::host_call(
         "kubewarden",
         "kubernetes",
-        "list_resources_by_namespace",
+        operation,
         request.to_string().as_bytes(),
     )
-    .map_err(|e| {
-        format!("listing {kind} ({api_version}) in namespace {namespace:?} failed: {e}")
-    })?;
-    serde_json::from_slice(&answer)
-        .map_err(|e| format!("the {kind} list from the host is not JSON: {e}"))
+    .map_err(|e| e.to_string())?;
+    serde_json::from_slice(&answer).map_err(|e| format!("the answer is not JSON: {e}"))
 }

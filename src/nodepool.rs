@@ -5,13 +5,22 @@ use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
-use crate::response;
+use crate::{context, response};
 
 pub fn validate(request: &KubernetesAdmissionRequest, settings: &Settings, now: i64) -> CallResult {
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
     let old = Some(&request.old_object).filter(|o| request.operation == "UPDATE" && o.is_object());
-    let decision = admission::nodepool(&request.object, old, settings, now);
+    let cluster = settings.capacity.enabled.then(|| {
+        let name = request
+            .object
+            .pointer("/metadata/name")
+            .and_then(|n| n.as_str())
+            .unwrap_or(&request.name);
+        context::pool(name)
+    });
+    let lookup = cluster.as_ref().map(|c| c.as_ref().map_err(Clone::clone));
+    let decision = admission::nodepool(&request.object, old, settings, now, lookup);
     response::decide(decision, "NodePool", request)
 }

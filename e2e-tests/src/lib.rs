@@ -64,13 +64,19 @@ fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallbac
         }
         match (binding, namespace, operation, &cluster) {
             ("kubewarden", "tracing", "log", _) => Ok(Vec::new()),
-            ("kubewarden", "kubernetes", "list_resources_by_namespace", Some(cluster)) => {
+            ("kubewarden", "kubernetes", op @ ("list_resources_by_namespace" | "list_resources_all"), Some(cluster)) => {
                 let kind = request["kind"].as_str().unwrap_or_default();
-                let ns = request["namespace"].as_str().unwrap_or_default();
+                let namespace = (op == "list_resources_by_namespace").then(|| request["namespace"].as_str().unwrap_or_default());
+                let selector = request["label_selector"].as_str();
                 let items: Vec<Value> = cluster[kind]
                     .as_array()
                     .map(|objects| {
-                        objects.iter().filter(|o| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)).cloned().collect()
+                        objects
+                            .iter()
+                            .filter(|o| namespace.is_none_or(|ns| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)))
+                            .filter(|o| selector.is_none_or(|s| matches_equality_selector(s, &o["metadata"]["labels"])))
+                            .cloned()
+                            .collect()
                     })
                     .unwrap_or_default();
                 Ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items})
@@ -82,6 +88,14 @@ fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallbac
             )
             .into()),
         }
+    })
+}
+
+/// `key=value[,key=value]` label selectors, the form the policy sends.
+fn matches_equality_selector(selector: &str, labels: &Value) -> bool {
+    selector.split(',').all(|term| match term.split_once('=') {
+        Some((k, v)) => labels[k.trim()].as_str() == Some(v.trim()),
+        None => false,
     })
 }
 

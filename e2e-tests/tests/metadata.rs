@@ -1,7 +1,7 @@
 //! metadata.yml (the input of `kwctl annotate`) and policies/ stay consistent with the policy and Cargo.toml.
 
 use e2e_tests::{Policy, admission_request, read_yaml};
-use serde_json::{Value, json};
+use serde_json::json;
 
 #[test]
 fn metadata_declares_what_the_policy_guards() {
@@ -86,9 +86,15 @@ fn metadata_declares_what_the_policy_guards() {
             )
         })
         .collect();
-    let policy = Policy::with_cluster(&json!({}));
-    let workload = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"}, "spec": {}});
+    // A Deployment reads its namespace; a NodePool with nodes reads the cluster for the capacity calculator.
+    let cluster = read_yaml("examples/cluster.yaml");
+    let policy = Policy::with_cluster(&cluster);
+    let workload = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "shop"}, "spec": {}});
     policy.validate(&json!({}), &admission_request(&workload, "CREATE"));
+    policy.validate(
+        &json!({}),
+        &read_yaml("examples/requests/nodepool-batch.json"),
+    );
     let mut used: Vec<(String, String)> = policy
         .calls()
         .iter()
@@ -100,12 +106,24 @@ fn metadata_declares_what_the_policy_guards() {
         })
         .collect();
     used.sort();
+    used.dedup();
     let mut declared_sorted = declared.clone();
     declared_sorted.sort();
     assert_eq!(used, declared_sorted);
+    let operations: std::collections::BTreeSet<String> = policy
+        .calls()
+        .iter()
+        .map(|(op, _)| op.replace("kubewarden/", ""))
+        .collect();
+    let declared_ops: std::collections::BTreeSet<String> = m["hostCapabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
     assert_eq!(
-        m["hostCapabilities"],
-        json!(["kubernetes/list_resources_by_namespace"])
+        operations, declared_ops,
+        "hostCapabilities lists exactly the host calls made"
     );
 }
 
@@ -127,14 +145,18 @@ fn policy_manifests_match_metadata_and_their_settings_are_valid() {
                 "{file}: {rule} is declared in metadata.yml"
             );
         }
-        let context = p["spec"]
-            .get("contextAwareResources")
+        let context = p["spec"]["contextAwareResources"]
+            .as_array()
             .cloned()
-            .unwrap_or(Value::Null);
-        if p["spec"]["rules"][0]["apiGroups"][0] != "karpenter.sh" {
-            assert_eq!(
-                context, m["contextAwareResources"],
-                "{file}: the lookups the guard makes"
+            .unwrap_or_default();
+        assert!(!context.is_empty(), "{file}: every guard makes lookups");
+        for resource in &context {
+            assert!(
+                m["contextAwareResources"]
+                    .as_array()
+                    .unwrap()
+                    .contains(resource),
+                "{file}: {resource} is declared"
             );
         }
         let (valid, message) = Policy::new().validate_settings(&p["spec"]["settings"]);

@@ -1,6 +1,11 @@
 //! NodePool admission through the compiled policy.wasm.
 
 use e2e_tests::{Policy, admission_request, read_yaml};
+
+/// The example cluster (with its 30 general-purpose nodes) answers the capacity calculator's lookups.
+fn policy() -> Policy {
+    Policy::with_cluster(&read_yaml("examples/cluster.yaml"))
+}
 use serde_json::{Value, json};
 
 fn seoul() -> Value {
@@ -17,7 +22,7 @@ fn budgets(v: &Value) -> Value {
 
 #[test]
 fn the_incident_pool_is_rejected_naming_all_three_fields() {
-    let verdict = Policy::new().validate(&seoul(), &example("nodepool-incident"));
+    let verdict = policy().validate(&seoul(), &example("nodepool-incident"));
     assert!(!verdict.accepted);
     let message = verdict.message.expect("a rejection message");
     for needle in [
@@ -40,7 +45,7 @@ fn the_incident_pool_is_rejected_naming_all_three_fields() {
 
 #[test]
 fn the_fixed_pool_is_accepted_unchanged() {
-    let verdict = Policy::new().validate(&seoul(), &example("nodepool-fixed"));
+    let verdict = policy().validate(&seoul(), &example("nodepool-fixed"));
     assert!(verdict.accepted, "{:?}", verdict.message);
     assert_eq!(
         verdict.mutated_object, None,
@@ -52,7 +57,7 @@ fn the_fixed_pool_is_accepted_unchanged() {
 #[test]
 fn a_freeze_written_in_local_time_gets_the_utc_one_added() {
     let request = example("nodepool-utc-freeze");
-    let verdict = Policy::new().validate(&seoul(), &request);
+    let verdict = policy().validate(&seoul(), &request);
     assert!(verdict.accepted, "{:?}", verdict.message);
     let mutated = verdict.mutated_object.expect("mutated");
     let mut expected = budgets(&request["object"]);
@@ -72,11 +77,11 @@ fn freeze_only(zone: &str) -> Vec<Value> {
     let mut request = example("nodepool-fixed");
     request["object"]["spec"]["disruption"]["budgets"] = json!([{"nodes": "10%"}]);
     let settings = json!({"businessHours": {"timezone": zone}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}});
-    let verdict = Policy::new().validate(&settings, &request);
+    let verdict = policy().validate(&settings, &request);
     assert!(verdict.accepted, "{zone}: {:?}", verdict.message);
     let mutated = verdict.mutated_object.expect("mutated");
     // The mutated object passes validation on its own.
-    let again = Policy::new().validate(&settings, &admission_request(&mutated, "CREATE"));
+    let again = policy().validate(&settings, &admission_request(&mutated, "CREATE"));
     assert!(
         again.accepted && again.mutated_object.is_none(),
         "{zone}: {:?}",
@@ -117,7 +122,7 @@ fn freeze_injection_for_los_angeles_runs_past_utc_midnight() {
 
 #[test]
 fn an_unparsable_schedule_is_rejected_with_the_robfig_error() {
-    let verdict = Policy::new().validate(&seoul(), &example("nodepool-unparsable-schedule"));
+    let verdict = policy().validate(&seoul(), &example("nodepool-unparsable-schedule"));
     assert!(!verdict.accepted);
     let message = verdict.message.unwrap();
     assert!(
@@ -133,7 +138,7 @@ fn an_unparsable_schedule_is_rejected_with_the_robfig_error() {
 #[test]
 fn validate_only_settings_reject_instead_of_mutating() {
     let settings = read_yaml("examples/settings-seoul-validate-only.yaml");
-    let verdict = Policy::new().validate(&settings, &example("nodepool-utc-freeze"));
+    let verdict = policy().validate(&settings, &example("nodepool-utc-freeze"));
     assert!(!verdict.accepted);
     assert!(
         verdict
@@ -150,7 +155,7 @@ fn update_and_delete() {
     let mut old = fixed.clone();
     old["spec"]["replicas"] = json!(3);
     update["oldObject"] = old;
-    let verdict = Policy::new().validate(&seoul(), &update);
+    let verdict = policy().validate(&seoul(), &update);
     assert!(!verdict.accepted);
     assert!(
         verdict
@@ -160,5 +165,5 @@ fn update_and_delete() {
     );
     let mut delete = admission_request(&example("nodepool-incident")["object"], "DELETE");
     delete["object"] = Value::Null;
-    assert!(Policy::new().validate(&seoul(), &delete).accepted);
+    assert!(policy().validate(&seoul(), &delete).accepted);
 }

@@ -14,7 +14,7 @@ fn message(v: &e2e_tests::Verdict) -> String {
 
 #[test]
 fn a_replicated_deployment_without_pdb_is_rejected_with_an_apply_ready_pdb() {
-    let request = read_yaml("examples/requests/deployment-api-gateway-no-pdb.json");
+    let request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     let v = Policy::with_cluster(&cluster()).validate(&json!({}), &request);
     assert!(!v.accepted);
     let m = message(&v);
@@ -30,16 +30,16 @@ fn a_replicated_deployment_without_pdb_is_rejected_with_an_apply_ready_pdb() {
     assert_eq!(rendered["kind"], "PodDisruptionBudget");
     assert_eq!(
         rendered["metadata"],
-        json!({"name": "api-gateway", "namespace": "shop"})
+        json!({"name": "checkout", "namespace": "shop"})
     );
     assert_eq!(
         rendered["spec"]["selector"],
-        json!({"matchLabels": {"app": "api-gateway"}})
+        json!({"matchLabels": {"app": "checkout"}})
     );
     assert_eq!(rendered["spec"]["minAvailable"], "50%");
     assert_eq!(
         rendered,
-        read_yaml("policies/examples/api-gateway-pdb.yaml"),
+        read_yaml("policies/examples/checkout-pdb.yaml"),
         "the shipped example is what the policy renders"
     );
     let v = Policy::with_cluster(&cluster())
@@ -108,10 +108,10 @@ fn a_single_replica_deployment_is_left_alone() {
 fn injected_spreading_selects_the_pod_template_labels() {
     let mut c = cluster();
     c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "api-gateway", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "api-gateway"}}}}),
+        json!({"metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
     );
-    let request = read_yaml("examples/requests/deployment-api-gateway-no-pdb.json");
+    let request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);
     let mutated = v.mutated_object.expect("spreading injected");
     let pod_spec = &mutated["spec"]["template"]["spec"];
@@ -120,10 +120,10 @@ fn injected_spreading_selects_the_pod_template_labels() {
     assert_eq!(term["topologyKey"], "kubernetes.io/hostname");
     assert_eq!(
         term["labelSelector"],
-        json!({"matchLabels": {"app": "api-gateway"}})
+        json!({"matchLabels": {"app": "checkout"}})
     );
     assert_eq!(
-        mutated["spec"]["template"]["metadata"]["labels"]["app"], "api-gateway",
+        mutated["spec"]["template"]["metadata"]["labels"]["app"], "checkout",
         "the selector matches the template"
     );
     assert_ne!(
@@ -157,10 +157,10 @@ fn injected_spreading_selects_the_pod_template_labels() {
 fn karpenter_annotations_are_reported_as_warnings() {
     let mut c = cluster();
     c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "api-gateway", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "api-gateway"}}}}),
+        json!({"metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
     );
-    let mut request = read_yaml("examples/requests/deployment-api-gateway-no-pdb.json");
+    let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     request["object"]["spec"]["template"]["metadata"]["annotations"] =
         json!({"karpenter.sh/do-not-disrupt": "true", "karpenter.sh/do-not-evict": "true"});
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);
@@ -218,10 +218,10 @@ fn pods_under_two_pdbs_are_rejected() {
 fn a_spread_constraint_that_selects_other_pods_is_warned_about() {
     let mut c = cluster();
     c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "api-gateway", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "api-gateway"}}}}),
+        json!({"metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
     );
-    let mut request = read_yaml("examples/requests/deployment-api-gateway-no-pdb.json");
+    let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     request["object"]["spec"]["template"]["spec"]["topologySpreadConstraints"] = json!([{"maxSkew": 1,
         "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"distributed": "required"}}}]);
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);

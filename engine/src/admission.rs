@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
+use crate::capacity;
 use crate::finding::{Finding, Rule};
-use crate::k8s::Namespace;
+use crate::k8s::{Cluster, Namespace};
 use crate::settings::{LookupFailure, Settings};
 use crate::spans::Minute;
 use crate::{
@@ -21,34 +22,54 @@ pub enum Decision {
     Reject(Vec<Finding>),
 }
 
-/// The result of the context-aware lookups for the object's namespace: `Err` says what failed.
-pub type Lookup<'a> = Result<&'a Namespace, String>;
+/// The result of context-aware lookups: `Err` says what failed.
+pub type Lookup<'a, T> = Result<&'a T, String>;
 
 /// Added to the fix of findings that mutation would repair by itself.
 pub const REPAIRED_NOTE: &str =
     "(disruption-guard adds this itself once the other problems are fixed)";
 
-pub fn nodepool(object: &Value, old: Option<&Value>, settings: &Settings, now: Minute) -> Decision {
+/// `cluster`: the pool's nodes and what runs on them, for the capacity calculator (`None`: disabled).
+pub fn nodepool(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    now: Minute,
+    cluster: Option<Lookup<Cluster>>,
+) -> Decision {
+    let all_findings = |pool: &Value| {
+        let mut findings = nodepool_rules::check(pool, old, settings, now);
+        if let Some(Ok(cluster)) = &cluster {
+            findings.extend(capacity::check(pool, cluster, settings, now));
+        }
+        findings
+    };
     let mut mutated = object.clone();
     let changes = nodepool_mutation::mutate(&mut mutated, settings, now);
-    let after = nodepool_rules::check(&mutated, old, settings, now);
-    if after.is_empty() {
-        return finish(mutated, changes, after, Vec::new());
+    let mut after = all_findings(&mutated);
+    let mut warnings = Vec::new();
+    if let Some(lookup) = &cluster
+        && after.is_empty()
+    {
+        lookup_failure(lookup, "NodePool", settings, &mut after, &mut warnings);
     }
-    if changes.is_empty() {
-        return Decision::Reject(after);
+    if after.is_empty() || changes.is_empty() {
+        return finish(mutated, changes, after, warnings);
     }
     // Explain the user's own object: windows and values as written, not as we would have patched them.
-    let mut before = nodepool_rules::check(object, old, settings, now);
+    let mut before = all_findings(object);
     for f in &mut before {
         if !after.iter().any(|a| a.rule == f.rule) {
             f.fix = format!("{} {REPAIRED_NOTE}", f.fix);
         }
     }
+    if before.is_empty() {
+        before = after; // Only the mutated object breaks a rule (e.g. a lookup failed).
+    }
     Decision::Reject(before)
 }
 
-pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup) -> Decision {
+pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup<Namespace>) -> Decision {
     let mut mutated = object.clone();
     let changes = pdb_mutation::mutate(&mut mutated, settings);
     let mut findings = pdb_rules::check(&mutated, lookup.as_ref().ok().copied());
@@ -69,7 +90,7 @@ pub fn workload(
     kind: &str,
     namespace: &str,
     settings: &Settings,
-    lookup: Lookup,
+    lookup: Lookup<Namespace>,
 ) -> Decision {
     let mut mutated = object.clone();
     let changes = workload_mutation::mutate(&mut mutated, settings);
@@ -86,8 +107,8 @@ pub fn workload(
     finish(mutated, changes, findings, warnings)
 }
 
-fn lookup_failure(
-    lookup: &Lookup,
+fn lookup_failure<T>(
+    lookup: &Lookup<T>,
     kind: &str,
     settings: &Settings,
     findings: &mut Vec<Finding>,
@@ -96,10 +117,14 @@ fn lookup_failure(
     let Err(error) = lookup else { return };
     let finding = Finding::new(Rule::LookupFailed, "(cluster)", error.clone())
         .problem(format!(
-            "disruption-guard could not read the namespace's PodDisruptionBudgets, Deployments, StatefulSets,              HorizontalPodAutoscalers and Pods, so it cannot tell whether this {kind} leaves pods unprotected or              blocks drains."
+            "disruption-guard could not read the cluster (PodDisruptionBudgets, Deployments, StatefulSets, \
+             HorizontalPodAutoscalers, Pods, Nodes), so it cannot tell whether this {kind} leaves pods unprotected \
+             or lets drains take them down."
         ))
         .fix(
-            "grant the PolicyServer's service account get/list/watch on poddisruptionbudgets (policy), deployments and              statefulsets (apps), horizontalpodautoscalers (autoscaling) and pods, and list them in the policy's              contextAwareResources; or set onLookupFailure: accept to skip these checks",
+            "grant the PolicyServer's service account get/list/watch on poddisruptionbudgets (policy), deployments and \
+             statefulsets (apps), horizontalpodautoscalers (autoscaling), pods and nodes, and list them in the \
+             policy's contextAwareResources; or set onLookupFailure: accept to skip these checks",
         );
     match settings.on_lookup_failure {
         LookupFailure::Reject => findings.push(finding),
@@ -153,7 +178,7 @@ mod tests {
         let incident = pool(
             json!({"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "30s", "budgets": [{"nodes": "100%"}]}),
         );
-        let Decision::Reject(findings) = nodepool(&incident, None, &seoul(), NOW) else {
+        let Decision::Reject(findings) = nodepool(&incident, None, &seoul(), NOW, None) else {
             panic!("must reject")
         };
         let max = findings
@@ -176,12 +201,13 @@ mod tests {
             "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
         );
         assert!(
-            matches!(nodepool(&fixed, None, &seoul(), NOW), Decision::Accept(w) if w.is_empty())
+            matches!(nodepool(&fixed, None, &seoul(), NOW, None), Decision::Accept(w) if w.is_empty())
         );
         let no_freeze = pool(
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
         );
-        let Decision::Mutate(m, changes, _) = nodepool(&no_freeze, None, &seoul(), NOW) else {
+        let Decision::Mutate(m, changes, _) = nodepool(&no_freeze, None, &seoul(), NOW, None)
+        else {
             panic!("must mutate")
         };
         assert_eq!(changes.len(), 1);

@@ -15,6 +15,7 @@ pub enum Rule {
     BusinessHoursNotFrozen,
     FreezeWithoutNodes,
     DriftBlockedForever,
+    NodePoolCapacity,
     PdbInvalid,
     PdbNeverDisrupts,
     PdbSelector,
@@ -31,7 +32,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::CrdSchema,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
@@ -41,6 +42,7 @@ impl Rule {
         Rule::BusinessHoursNotFrozen,
         Rule::FreezeWithoutNodes,
         Rule::DriftBlockedForever,
+        Rule::NodePoolCapacity,
         Rule::PdbInvalid,
         Rule::PdbNeverDisrupts,
         Rule::PdbSelector,
@@ -67,6 +69,7 @@ impl Rule {
             Rule::BusinessHoursNotFrozen => "nodepool-business-hours-freeze",
             Rule::FreezeWithoutNodes => "nodepool-freeze-without-nodes",
             Rule::DriftBlockedForever => "nodepool-drift-blocked",
+            Rule::NodePoolCapacity => "nodepool-capacity",
             Rule::PdbInvalid => "pdb-invalid",
             Rule::PdbNeverDisrupts => "pdb-never-disrupts",
             Rule::PdbSelector => "pdb-selector",

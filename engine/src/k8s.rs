@@ -253,6 +253,34 @@ impl Hpa {
 #[serde(default)]
 pub struct Pod {
     pub metadata: Meta,
+    pub spec: PodPlacement,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodPlacement {
+    pub node_name: Option<String>,
+}
+
+/// A cluster node; the NodePool it belongs to is its `karpenter.sh/nodepool` label.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Node {
+    pub metadata: Meta,
+}
+
+/// The label Karpenter puts on every node of a NodePool.
+pub const NODEPOOL_LABEL: &str = "karpenter.sh/nodepool";
+
+/// What cluster-wide lookups returned (the capacity calculator's input). Namespaced objects carry
+/// `metadata.namespace`.
+#[derive(Clone, Debug, Default)]
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    pub pods: Vec<Pod>,
+    pub workloads: Vec<Workload>,
+    pub pdbs: Vec<Pdb>,
+    pub hpas: Vec<Hpa>,
 }
 
 /// What context-aware lookups returned for one namespace.

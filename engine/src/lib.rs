@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod budget;
 pub mod business_hours;
+pub mod capacity;
 pub mod crd;
 pub mod cron;
 pub mod duration;

@@ -321,7 +321,7 @@ fn excess_finding(e: &Excess, max: IntOrPercent, size_known: bool, timeline: &Ti
 }
 
 /// "at all times", or the first few UTC windows and how much of the year they cover.
-fn describe_when(spans: &SpanSet, horizon: Span) -> String {
+pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
     if spans.total() >= horizon.len() {
         return "at all times".into();
     }

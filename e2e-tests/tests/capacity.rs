@@ -1,0 +1,157 @@
+//! The capacity calculator at NodePool admission, through policy.wasm: the pool's nodes, pods, PDBs and
+//! workloads come from the host's cluster-wide lookups.
+
+use e2e_tests::{Policy, admission_request, read_yaml};
+use serde_json::{Value, json};
+
+/// The outage's cluster: 30 nodes, api-gateway with its 3 replicas on 3 of them.
+fn outage_cluster(pdb: Option<Value>) -> Value {
+    let nodes: Vec<Value> = (1..=30)
+        .map(|i| json!({"metadata": {"name": format!("gp-{i:02}"), "labels": {"karpenter.sh/nodepool": "general-purpose"}}}))
+        .chain([json!({"metadata": {"name": "other", "labels": {"karpenter.sh/nodepool": "batch"}}})])
+        .collect();
+    let pods: Vec<Value> = (1..=3)
+        .map(|i| json!({"metadata": {"name": format!("api-gateway-{i}"), "namespace": "shop", "labels": {"app": "api-gateway"}},
+            "spec": {"nodeName": format!("gp-{i:02}")}}))
+        .collect();
+    json!({
+        "Node": nodes,
+        "Pod": pods,
+        "Deployment": [{"metadata": {"name": "api-gateway", "namespace": "shop"}, "spec": {"replicas": 3,
+            "selector": {"matchLabels": {"app": "api-gateway"}}, "template": {"metadata": {"labels": {"app": "api-gateway"}}}}}],
+        "PodDisruptionBudget": pdb.into_iter().collect::<Vec<_>>(),
+    })
+}
+
+fn pool(budgets: Value) -> Value {
+    let mut p = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    p["spec"]["disruption"] = json!({"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m", "budgets": budgets});
+    p
+}
+
+fn message(cluster: &Value, settings: &Value, object: &Value) -> Option<String> {
+    let v = Policy::with_cluster(cluster).validate(settings, &admission_request(object, "CREATE"));
+    (!v.accepted).then(|| v.message.unwrap_or_default())
+}
+
+const PDB: &str = r#"{"metadata": {"name": "api-gateway", "namespace": "shop"},
+    "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "api-gateway"}}}}"#;
+
+#[test]
+fn the_outage_is_reproduced_and_rejected() {
+    let m = message(
+        &outage_cluster(None),
+        &json!({}),
+        &pool(json!([{"nodes": "10%"}])),
+    )
+    .expect("rejected");
+    assert!(
+        m.contains("[nodepool-capacity] spec.disruption.budgets = Deployment shop/api-gateway: budget 10% of 30 nodes = 3 concurrent drains (Underutilized, Drifted, at all times); api-gateway: 3 replicas on 3 nodes, floor 2 (availabilityFloor 50%), worst case 0 left."),
+        "{m}"
+    );
+    assert!(
+        m.contains("set every budget's nodes to \"1\" or lower"),
+        "{m}"
+    );
+}
+
+#[test]
+fn one_drain_at_a_time_is_safe() {
+    assert_eq!(
+        message(
+            &outage_cluster(None),
+            &json!({}),
+            &pool(json!([{"nodes": "1"}]))
+        ),
+        None
+    );
+}
+
+#[test]
+fn a_pdb_protects_unless_termination_grace_period_bypasses_it() {
+    let pdb: Value = serde_json::from_str(PDB).unwrap();
+    assert_eq!(
+        message(
+            &outage_cluster(Some(pdb.clone())),
+            &json!({}),
+            &pool(json!([{"nodes": "10%"}]))
+        ),
+        None
+    );
+    let mut with_tgp = pool(json!([{"nodes": "10%"}]));
+    with_tgp["spec"]["template"]["spec"]["terminationGracePeriod"] = json!("1h");
+    let m = message(&outage_cluster(Some(pdb)), &json!({}), &with_tgp).expect("rejected");
+    assert!(
+        m.contains("floor 2 (PDB api-gateway)")
+            && m.contains("terminationGracePeriod 1h deletes the pods"),
+        "{m}"
+    );
+    assert!(
+        m.contains("remove spec.template.spec.terminationGracePeriod"),
+        "{m}"
+    );
+}
+
+#[test]
+fn the_example_batch_pool_names_the_unprotected_workload() {
+    let v = Policy::with_cluster(&read_yaml("examples/cluster.yaml")).validate(
+        &read_yaml("examples/settings-seoul.yaml"),
+        &read_yaml("examples/requests/nodepool-batch.json"),
+    );
+    assert!(!v.accepted);
+    let m = v.message.unwrap_or_default();
+    assert!(m.contains("report-generator: 3 replicas on 2 nodes, floor 2 (availabilityFloor 50%), worst case 1 left"), "{m}");
+    assert!(m.contains("no budget above 0 keeps its floor"), "{m}");
+}
+
+#[test]
+fn lookups_are_scoped_and_skipped_when_there_is_nothing_to_check() {
+    // A new pool: only its nodes are asked for, by label.
+    let policy = Policy::with_cluster(&outage_cluster(None));
+    let mut new_pool = pool(json!([{"nodes": "10%"}]));
+    new_pool["metadata"]["name"] = json!("brand-new");
+    assert!(
+        policy
+            .validate(&json!({}), &admission_request(&new_pool, "CREATE"))
+            .accepted
+    );
+    let calls = policy.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "kubewarden/kubernetes/list_resources_all");
+    assert_eq!(
+        calls[0].1["label_selector"],
+        "karpenter.sh/nodepool=brand-new"
+    );
+    // Disabled: no lookups at all, the settings rules still apply.
+    let policy = Policy::new();
+    let v = policy.validate(
+        &json!({"capacity": {"enabled": false}}),
+        &admission_request(&pool(json!([{"nodes": "10%"}])), "CREATE"),
+    );
+    assert!(v.accepted, "{:?}", v.message);
+    assert!(policy.calls().is_empty());
+}
+
+#[test]
+fn refused_lookups_fail_closed_for_node_pools() {
+    let v = Policy::new().validate(
+        &json!({}),
+        &admission_request(&pool(json!([{"nodes": "10%"}])), "CREATE"),
+    );
+    assert!(!v.accepted);
+    assert!(
+        v.message
+            .unwrap_or_default()
+            .contains("[context-lookup-failed]")
+    );
+    let v = Policy::new().validate(
+        &json!({"onLookupFailure": "accept"}),
+        &admission_request(&pool(json!([{"nodes": "10%"}])), "CREATE"),
+    );
+    assert!(v.accepted);
+    assert!(
+        v.warnings.iter().any(|w| w.contains("checks skipped")),
+        "{:?}",
+        v.warnings
+    );
+}

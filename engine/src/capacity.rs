@@ -1,0 +1,571 @@
+//! The capacity calculator (SPEC §5): can the node drains a NodePool's budgets allow at once take a
+//! workload below its availability floor?
+//!
+//! Over a week from the evaluation instant, the budget timeline gives, for every stretch of time, how many of
+//! the pool's nodes may be disrupted concurrently by a reason that evicts pods: drift always, consolidation
+//! (`Underutilized`) unless the pool is `WhenEmpty` or `consolidateAfter: Never`; emptiness never evicts
+//! anything. A workload with pods on the pool loses, in the worst case, the pods on its k most-loaded pool
+//! nodes when k nodes drain together. A PDB makes the Eviction API pace those drains (graceful reasons wait),
+//! unless the pool's `terminationGracePeriod` lets a drain delete pods regardless once it runs out.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::budget::Timeline;
+use crate::finding::{Finding, Rule};
+use crate::int_or_percent::IntOrPercent;
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload};
+use crate::nodepool::{NodePool, Reason, Reasons};
+use crate::settings::Settings;
+use crate::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
+
+/// Concurrent drains allowed during `span`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drains {
+    pub span: Span,
+    /// Nodes that may be disrupted at once by a reason that evicts pods (0: none may).
+    pub nodes: u64,
+    /// The reasons that reach `nodes`.
+    pub reasons: Reasons,
+    /// The budget that sets it (`None`: no budget applies, unbounded).
+    pub budget: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Protection {
+    /// No PDB covers the pods: a drain evicts them all at once.
+    None,
+    /// A PDB covers them; graceful drains wait for it.
+    Pdb(String),
+    /// A PDB covers them, but the pool's terminationGracePeriod deletes pods regardless once it runs out.
+    PdbBypassed {
+        pdb: String,
+        termination_grace_period: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkloadRisk {
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub replicas: u64,
+    /// Pods on the pool's nodes, per node, most-loaded first.
+    pub pods_per_node: Vec<u64>,
+    pub floor: u64,
+    pub floor_source: String,
+    pub protection: Protection,
+    /// The fewest concurrent drains that take the workload below its floor (when unprotected).
+    pub breaking_drains: Option<u64>,
+    /// When the allowed drains reach `breaking_drains`.
+    pub breaks: SpanSet,
+}
+
+impl WorkloadRisk {
+    /// Pods lost when the `k` most-loaded pool nodes of this workload drain together.
+    pub fn worst_lost(&self, k: u64) -> u64 {
+        self.pods_per_node
+            .iter()
+            .take(usize::try_from(k).unwrap_or(usize::MAX))
+            .sum()
+    }
+
+    pub fn remaining(&self, k: u64) -> u64 {
+        self.replicas.saturating_sub(self.worst_lost(k))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolReport {
+    pub pool: String,
+    pub nodes: u64,
+    pub horizon: Span,
+    pub drains: Vec<Drains>,
+    pub workloads: Vec<WorkloadRisk>,
+    /// The largest concurrency that breaks no workload's floor (`None`: nothing breaks at any).
+    pub safe_nodes: Option<u64>,
+}
+
+impl PoolReport {
+    pub fn max_drains(&self) -> u64 {
+        self.drains.iter().map(|d| d.nodes).max().unwrap_or(0)
+    }
+}
+
+/// Which reasons evict pods in this pool.
+pub fn evicting_reasons(pool: &NodePool) -> Reasons {
+    let mut reasons = Reasons::of(&[Reason::Drifted]);
+    let consolidates = pool.consolidate_after() != Some("Never");
+    if consolidates && pool.consolidation_policy() != "WhenEmpty" {
+        reasons.insert(Reason::Underutilized);
+    }
+    reasons
+}
+
+/// The calculator for `pool` (named `name`) over the week from `now`. `None` when its budgets cannot be
+/// evaluated (CRD-invalid or unparsable: the NodePool rules report those).
+pub fn analyze(
+    pool: &NodePool,
+    name: &str,
+    cluster: &Cluster,
+    settings: &Settings,
+    now: Minute,
+) -> Option<PoolReport> {
+    let pool_nodes: HashSet<&str> = cluster
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.metadata
+                .labels
+                .get(NODEPOOL_LABEL)
+                .is_some_and(|p| p == name)
+        })
+        .map(|n| n.metadata.name.as_str())
+        .collect();
+    let n = pool_nodes.len() as u64;
+    let horizon = Span::new(now, now + MINUTES_PER_WEEK);
+    let timeline = Timeline::build(&pool.budgets(), horizon).ok()?;
+    let drains = drains(&timeline, evicting_reasons(pool), n);
+
+    // Pods on this pool's nodes, by namespace.
+    let mut pods_by_ns: HashMap<&str, Vec<(&crate::selector::Labels, &str)>> = HashMap::new();
+    for pod in &cluster.pods {
+        if let Some(node) = pod
+            .spec
+            .node_name
+            .as_deref()
+            .filter(|node| pool_nodes.contains(node))
+        {
+            let ns = pod.metadata.namespace.as_deref().unwrap_or_default();
+            pods_by_ns
+                .entry(ns)
+                .or_default()
+                .push((&pod.metadata.labels, node));
+        }
+    }
+    let tgp = pool.spec.template.spec.termination_grace_period.clone();
+    let mut workloads = Vec::new();
+    for w in &cluster.workloads {
+        let ns = w.metadata.namespace.as_deref().unwrap_or_default();
+        let Some(pods) = pods_by_ns.get(ns) else {
+            continue;
+        };
+        if let Some(risk) = workload_risk(w, pods, cluster, settings, tgp.as_deref(), &drains) {
+            workloads.push(risk);
+        }
+    }
+    let safe_nodes = workloads
+        .iter()
+        .filter_map(|w| w.breaking_drains)
+        .min()
+        .map(|k| k - 1);
+    Some(PoolReport {
+        pool: name.to_string(),
+        nodes: n,
+        horizon,
+        drains,
+        workloads,
+        safe_nodes,
+    })
+}
+
+/// Per stretch of time: the most nodes any pod-evicting reason may disrupt at once, capped at the pool size.
+fn drains(timeline: &Timeline, evicting: Reasons, pool_size: u64) -> Vec<Drains> {
+    let mut out: Vec<Drains> = Vec::new();
+    for seg in &timeline.segments {
+        let mut best = Drains {
+            span: seg.span,
+            nodes: 0,
+            reasons: Reasons::default(),
+            budget: None,
+        };
+        for reason in evicting.iter() {
+            let binding = timeline.binding_budget(seg.active, reason, pool_size);
+            let nodes = binding.map_or(pool_size, |(_, v)| v.min(pool_size));
+            if nodes > best.nodes || best.reasons.is_empty() {
+                best = Drains {
+                    span: seg.span,
+                    nodes,
+                    reasons: Reasons::of(&[reason]),
+                    budget: binding.map(|b| b.0),
+                };
+            } else if nodes == best.nodes {
+                best.reasons.insert(reason);
+            }
+        }
+        match out.last_mut() {
+            Some(last)
+                if last.nodes == best.nodes
+                    && last.reasons == best.reasons
+                    && last.budget == best.budget =>
+            {
+                last.span.end = best.span.end;
+            }
+            _ => out.push(best),
+        }
+    }
+    out
+}
+
+fn workload_risk(
+    w: &Workload,
+    pool_pods: &[(&crate::selector::Labels, &str)],
+    cluster: &Cluster,
+    settings: &Settings,
+    tgp: Option<&str>,
+    drains: &[Drains],
+) -> Option<WorkloadRisk> {
+    let selector = w.spec.selector.as_ref().filter(|s| !s.is_empty())?;
+    let mut per_node: HashMap<&str, u64> = HashMap::new();
+    for (labels, node) in pool_pods {
+        if selector.matches(labels) {
+            *per_node.entry(node).or_default() += 1;
+        }
+    }
+    if per_node.is_empty() {
+        return None;
+    }
+    let replicas = w.spec_replicas();
+    if replicas < u64::from(settings.workloads.min_replicas) {
+        return None; // Not guarded: a single replica cannot be protected.
+    }
+    let mut pods_per_node: Vec<u64> = per_node.into_values().collect();
+    pods_per_node.sort_unstable_by(|a, b| b.cmp(a));
+
+    let ns = w.metadata.namespace.as_deref();
+    let pdb: Option<&Pdb> = cluster
+        .pdbs
+        .iter()
+        .filter(|p| p.metadata.namespace.as_deref() == ns && p.selects(w.pod_labels()))
+        .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
+    let (floor, floor_source, protection) = match (pdb, tgp) {
+        (Some(p), tgp) => {
+            let floor = p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0);
+            let protection = match tgp {
+                Some(t) => Protection::PdbBypassed {
+                    pdb: p.name().to_string(),
+                    termination_grace_period: t.to_string(),
+                },
+                None => Protection::Pdb(p.name().to_string()),
+            };
+            (floor, format!("PDB {}", p.name()), protection)
+        }
+        (None, _) => {
+            let floor = settings.workloads.availability_floor;
+            (
+                floor.resolve(replicas),
+                format!("availabilityFloor {}", show(floor)),
+                Protection::None,
+            )
+        }
+    };
+    let mut risk = WorkloadRisk {
+        namespace: ns.unwrap_or_default().to_string(),
+        kind: w.kind.clone(),
+        name: w.name().to_string(),
+        replicas,
+        pods_per_node,
+        floor,
+        floor_source,
+        protection,
+        breaking_drains: None,
+        breaks: SpanSet::new(),
+    };
+    if matches!(risk.protection, Protection::Pdb(_)) {
+        return Some(risk); // Graceful drains wait for the PDB.
+    }
+    let most = risk.pods_per_node.len() as u64;
+    risk.breaking_drains = (1..=most).find(|k| risk.remaining(*k) < floor);
+    if let Some(k) = risk.breaking_drains {
+        for d in drains.iter().filter(|d| d.nodes >= k) {
+            risk.breaks.push(d.span.start, d.span.end);
+        }
+    }
+    Some(risk)
+}
+
+/// One `nodepool-capacity` finding per workload whose floor the allowed drains can break, with the
+/// explanation a human needs and the budget (or PDB) that fixes it.
+pub fn findings(report: &PoolReport, timeline_budgets: &[crate::nodepool::Budget]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for w in report.workloads.iter().filter(|w| !w.breaks.is_empty()) {
+        let Some(worst) = report
+            .drains
+            .iter()
+            .filter(|d| w.breaks.overlaps(d.span))
+            .max_by_key(|d| d.nodes)
+        else {
+            continue;
+        };
+        let k = worst.nodes;
+        let budget = match worst.budget {
+            Some(i) => format!(
+                "budget {} of {} nodes",
+                timeline_budgets
+                    .get(i)
+                    .and_then(|b| b.nodes.clone())
+                    .unwrap_or_else(|| crate::nodepool::DEFAULT_BUDGET_NODES.into()),
+                report.nodes
+            ),
+            None => format!("no budget (unbounded) of {} nodes", report.nodes),
+        };
+        let when = crate::nodepool_rules::describe_when(&w.breaks, report.horizon);
+        let bypass = match &w.protection {
+            Protection::PdbBypassed {
+                pdb,
+                termination_grace_period,
+            } => format!(
+                " PDB {pdb} does not hold: terminationGracePeriod {termination_grace_period} deletes the pods once it runs out."
+            ),
+            _ => String::new(),
+        };
+        let fix = match (report.safe_nodes, &w.protection) {
+            (_, Protection::PdbBypassed { .. }) => format!(
+                "remove spec.template.spec.terminationGracePeriod so PDB drains wait, or set every budget's nodes to \"{}\" or lower",
+                report.safe_nodes.unwrap_or(0)
+            ),
+            (Some(safe), _) if safe > 0 => format!(
+                "protect {}/{} with a PodDisruptionBudget (minAvailable: {}), or set every budget's nodes to \"{safe}\" or lower",
+                w.namespace, w.name, w.floor
+            ),
+            _ => format!(
+                "protect {}/{} with a PodDisruptionBudget (minAvailable: {}): no budget above 0 keeps its floor",
+                w.namespace, w.name, w.floor
+            ),
+        };
+        out.push(
+            Finding::new(Rule::NodePoolCapacity, "spec.disruption.budgets", format!("{} {}/{}", w.kind, w.namespace, w.name))
+                .problem(format!(
+                    "{budget} = {k} concurrent drain{} ({}, {when}); {}: {} replicas on {} nodes, floor {} ({}), worst case {} left.{bypass}",
+                    if k == 1 { "" } else { "s" },
+                    worst.reasons.names(),
+                    w.name,
+                    w.replicas,
+                    w.pods_per_node.len(),
+                    w.floor,
+                    w.floor_source,
+                    w.remaining(k),
+                ))
+                .fix(fix),
+        );
+    }
+    out
+}
+
+/// The calculator's findings for a NodePool given as JSON (none when it cannot be read).
+pub fn check(
+    object: &serde_json::Value,
+    cluster: &Cluster,
+    settings: &Settings,
+    now: Minute,
+) -> Vec<Finding> {
+    use serde::Deserialize;
+    let Ok(pool) = NodePool::deserialize(object) else {
+        return Vec::new();
+    };
+    let name = pool.metadata.name.clone().unwrap_or_default();
+    match analyze(&pool, &name, cluster, settings, now) {
+        Some(report) => findings(&report, &pool.budgets()),
+        None => Vec::new(),
+    }
+}
+
+fn show(v: IntOrPercent) -> String {
+    match v {
+        IntOrPercent::Count(c) => c.to_string(),
+        IntOrPercent::Percent(p) => format!("{p}%"),
+    }
+}
+
+/// Where at most `per_node` pods of a not yet scheduled workload of `replicas` may share a node
+/// (SPEC §5): required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
+/// `nodes` nodes → ⌊(R + (n−1)·s) / n⌋; otherwise all of them.
+pub fn placement_per_node(
+    replicas: u64,
+    required_hostname_anti_affinity: bool,
+    hostname_spread: Option<(u64, u64)>,
+) -> u64 {
+    if required_hostname_anti_affinity {
+        return replicas.min(1);
+    }
+    match hostname_spread {
+        Some((max_skew, nodes)) if nodes > 0 => {
+            ((replicas + (nodes - 1) * max_skew) / nodes).min(replicas)
+        }
+        _ => replicas,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::{Node, Pod};
+    use serde::Deserialize;
+    use serde_json::{Value, json};
+
+    /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
+    const NOW: Minute = 20_781 * 1440 + 6 * 60 + 43;
+
+    fn pool(budgets: Value, tgp: Option<&str>) -> NodePool {
+        let mut p = json!({"metadata": {"name": "general-purpose"}, "spec": {
+            "template": {"spec": {}},
+            "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m", "budgets": budgets}}});
+        if let Some(t) = tgp {
+            p["spec"]["template"]["spec"]["terminationGracePeriod"] = json!(t);
+        }
+        NodePool::deserialize(&p).unwrap()
+    }
+
+    /// The outage: 30 nodes, api-gateway with its 3 replicas on 3 of them, no PDB.
+    fn outage_cluster(pdb: Option<Value>) -> Cluster {
+        let nodes = (1..=30)
+            .map(|i| Node::deserialize(&json!({"metadata": {"name": format!("gp-{i:02}"), "labels": {NODEPOOL_LABEL: "general-purpose"}}})).unwrap())
+            .collect();
+        let mut pods: Vec<Pod> = (1..=3)
+            .map(|i| {
+                Pod::deserialize(&json!({"metadata": {"name": format!("api-gateway-{i}"), "namespace": "shop", "labels": {"app": "api-gateway"}},
+                    "spec": {"nodeName": format!("gp-{i:02}")}}))
+                .unwrap()
+            })
+            .collect();
+        pods.push(Pod::deserialize(&json!({"metadata": {"name": "elsewhere", "namespace": "shop", "labels": {"app": "api-gateway"}},
+            "spec": {"nodeName": "other-pool-node"}})).unwrap());
+        let workloads = crate::k8s::list_workloads(
+            &json!({"items": [{"metadata": {"name": "api-gateway", "namespace": "shop"}, "spec": {"replicas": 3,
+                "selector": {"matchLabels": {"app": "api-gateway"}}, "template": {"metadata": {"labels": {"app": "api-gateway"}}}}}]}),
+            "Deployment",
+        );
+        Cluster {
+            nodes,
+            pods,
+            workloads,
+            pdbs: pdb.iter().map(|p| Pdb::deserialize(p).unwrap()).collect(),
+            hpas: vec![],
+        }
+    }
+
+    fn report(budgets: Value, tgp: Option<&str>, pdb: Option<Value>) -> PoolReport {
+        analyze(
+            &pool(budgets, tgp),
+            "general-purpose",
+            &outage_cluster(pdb),
+            &Settings::default(),
+            NOW,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_outage_is_a_violation_at_ten_percent() {
+        let r = report(json!([{"nodes": "10%"}]), None, None);
+        assert_eq!(r.nodes, 30);
+        assert_eq!(r.max_drains(), 3, "10% of 30");
+        let api = &r.workloads[0];
+        assert_eq!(
+            (api.replicas, api.pods_per_node.clone(), api.floor),
+            (3, vec![1, 1, 1], 2)
+        );
+        assert_eq!(api.breaking_drains, Some(2), "two drains leave 1 < floor 2");
+        assert_eq!(api.remaining(3), 0, "worst case 0 left");
+        assert_eq!(api.breaks.total(), MINUTES_PER_WEEK, "all week");
+        assert_eq!(r.safe_nodes, Some(1));
+    }
+
+    #[test]
+    fn one_node_at_a_time_is_safe() {
+        let r = report(json!([{"nodes": "1"}]), None, None);
+        assert!(r.workloads[0].breaks.is_empty());
+        assert_eq!(r.workloads[0].breaking_drains, Some(2));
+    }
+
+    #[test]
+    fn a_pdb_protects_graceful_drains_unless_termination_grace_period_bypasses_it() {
+        let pdb = json!({"metadata": {"name": "api-gateway", "namespace": "shop"}, "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "api-gateway"}}}});
+        let safe = report(json!([{"nodes": "10%"}]), None, Some(pdb.clone()));
+        assert_eq!(
+            safe.workloads[0].protection,
+            Protection::Pdb("api-gateway".into())
+        );
+        assert!(safe.workloads[0].breaks.is_empty());
+        assert_eq!(safe.safe_nodes, None);
+        let bypassed = report(json!([{"nodes": "10%"}]), Some("1h"), Some(pdb));
+        assert!(matches!(
+            bypassed.workloads[0].protection,
+            Protection::PdbBypassed { .. }
+        ));
+        assert_eq!(bypassed.workloads[0].breaking_drains, Some(2));
+        assert!(!bypassed.workloads[0].breaks.is_empty());
+    }
+
+    #[test]
+    fn a_business_hours_freeze_limits_the_breaking_windows() {
+        let r = report(
+            json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]),
+            None,
+            None,
+        );
+        let api = &r.workloads[0];
+        assert_eq!(
+            api.breaks.total(),
+            MINUTES_PER_WEEK - 5 * 9 * 60,
+            "safe only while frozen"
+        );
+        assert!(r.drains.iter().any(|d| d.nodes == 0));
+    }
+
+    #[test]
+    fn empty_consolidation_never_evicts_pods() {
+        let mut p = pool(
+            json!([{"nodes": "100%", "reasons": ["Empty"]}, {"nodes": "1", "reasons": ["Drifted", "Underutilized"]}]),
+            None,
+        );
+        let r = analyze(
+            &p,
+            "general-purpose",
+            &outage_cluster(None),
+            &Settings::default(),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(
+            r.max_drains(),
+            1,
+            "Empty may take 30 nodes, but only empty ones"
+        );
+        p.spec.disruption.as_mut().unwrap().consolidation_policy = Some("WhenEmpty".into());
+        assert_eq!(evicting_reasons(&p), Reasons::of(&[Reason::Drifted]));
+    }
+
+    #[test]
+    fn the_finding_explains_the_outage() {
+        let p = pool(json!([{"nodes": "10%"}]), None);
+        let r = analyze(
+            &p,
+            "general-purpose",
+            &outage_cluster(None),
+            &Settings::default(),
+            NOW,
+        )
+        .unwrap();
+        let f = findings(&r, &p.budgets());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].value, "Deployment shop/api-gateway");
+        assert!(
+            f[0].problem.starts_with("budget 10% of 30 nodes = 3 concurrent drains (Underutilized, Drifted, at all times); api-gateway: 3 replicas on 3 nodes, floor 2 (availabilityFloor 50%), worst case 0 left"),
+            "{}",
+            f[0]
+        );
+        assert!(f[0].fix.contains("nodes to \"1\" or lower"), "{}", f[0].fix);
+    }
+
+    #[test]
+    fn placement_model() {
+        assert_eq!(placement_per_node(5, true, None), 1);
+        assert_eq!(
+            placement_per_node(5, false, Some((1, 3))),
+            2,
+            "⌊(5 + 2) / 3⌋"
+        );
+        assert_eq!(placement_per_node(6, false, Some((1, 3))), 2);
+        assert_eq!(placement_per_node(4, false, None), 4);
+    }
+}
