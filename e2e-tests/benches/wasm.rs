@@ -60,5 +60,44 @@ fn wasm(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, wasm);
+/// The engine bench's cluster as lookup answers: `nodes` pool nodes, `pods` pods in workloads of 10.
+fn big_cluster(nodes: usize, pods: usize) -> Value {
+    let node_list: Vec<Value> = (0..nodes)
+        .map(|i| json!({"metadata": {"name": format!("n{i}"), "labels": {"karpenter.sh/nodepool": "general-purpose"}}}))
+        .collect();
+    let (mut workloads, mut pdbs, mut pod_list) = (Vec::new(), Vec::new(), Vec::new());
+    for w in 0..pods / 10 {
+        let (ns, name) = (format!("ns{}", w / 20), format!("app{w}"));
+        workloads.push(json!({"metadata": {"name": name, "namespace": ns}, "spec": {"replicas": 10,
+            "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}}}}));
+        if w % 3 == 0 {
+            pdbs.push(json!({"metadata": {"name": name, "namespace": ns}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}}}));
+        }
+        for r in 0..10 {
+            pod_list.push(json!({"metadata": {"name": format!("{name}-{r}"), "namespace": ns, "labels": {"app": name}},
+                "spec": {"nodeName": format!("n{}", (w * 7 + r * 13) % nodes)}}));
+        }
+    }
+    json!({"Node": node_list, "Pod": pod_list, "Deployment": workloads, "PodDisruptionBudget": pdbs})
+}
+
+/// NodePool admission with the capacity calculator: every lookup answered by the host, decoded in wasm.
+fn wasm_capacity(c: &mut Criterion) {
+    let seoul = read_yaml("examples/settings-seoul.yaml");
+    let fixed = read_yaml("examples/requests/nodepool-fixed.json");
+    let bytes = payload(&seoul, &fixed);
+    let mut group = c.benchmark_group("wasm capacity");
+    group.sample_size(20);
+    for (nodes, pods) in [(1_000, 1_000), (1_000, 10_000), (1_000, 50_000)] {
+        let policy = Policy::with_cluster(&big_cluster(nodes, pods));
+        assert!(policy.call("validate", &bytes).is_ok());
+        group.bench_function(
+            format!("NodePool admission: {nodes} nodes, {pods} pods"),
+            |b| b.iter(|| policy.call("validate", black_box(&bytes))),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, wasm, wasm_capacity);
 criterion_main!(benches);

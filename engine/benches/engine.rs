@@ -2,10 +2,14 @@
 //! mutation, and cron window expansion over the same year.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use disruption_guard_engine::capacity::analyze;
 use disruption_guard_engine::cron::Schedule;
+use disruption_guard_engine::k8s::{Cluster, NODEPOOL_LABEL, Node, Pdb, Pod, list_workloads};
+use disruption_guard_engine::nodepool::NodePool;
 use disruption_guard_engine::nodepool_mutation::mutate;
 use disruption_guard_engine::nodepool_rules::{check, horizon};
 use disruption_guard_engine::settings::Settings;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// 2026-11-24T06:43Z, 15:43 KST.
@@ -89,5 +93,70 @@ fn cron(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, nodepool, cron);
+/// A pool of `nodes` nodes running `pods` pods: workloads of 10 replicas in namespaces of 20 workloads, spread
+/// round-robin; one workload in three has a PDB.
+fn big_cluster(nodes: usize, pods: usize) -> Cluster {
+    let node_list = (0..nodes)
+        .map(|i| Node::deserialize(&json!({"metadata": {"name": format!("n{i}"), "labels": {NODEPOOL_LABEL: "general-purpose"}}})).unwrap())
+        .collect();
+    let workloads_count = pods / 10;
+    let mut workloads = Vec::new();
+    let mut pdbs = Vec::new();
+    let mut pod_list = Vec::new();
+    for w in 0..workloads_count {
+        let (ns, name) = (format!("ns{}", w / 20), format!("app{w}"));
+        workloads.extend(list_workloads(
+            &json!({"items": [{"metadata": {"name": name, "namespace": ns}, "spec": {"replicas": 10,
+                "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}}}}]}),
+            "Deployment",
+        ));
+        if w % 3 == 0 {
+            pdbs.push(
+                Pdb::deserialize(&json!({"metadata": {"name": name, "namespace": ns},
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}}}))
+                .unwrap(),
+            );
+        }
+        for r in 0..10 {
+            pod_list.push(Pod::deserialize(&json!({"metadata": {"name": format!("{name}-{r}"), "namespace": ns, "labels": {"app": name}},
+                "spec": {"nodeName": format!("n{}", (w * 7 + r * 13) % nodes)}})).unwrap());
+        }
+    }
+    Cluster {
+        nodes: node_list,
+        pods: pod_list,
+        workloads,
+        pdbs,
+        hpas: vec![],
+    }
+}
+
+fn capacity(c: &mut Criterion) {
+    let settings = settings("Asia/Seoul");
+    let pool = NodePool::deserialize(&pool(
+        json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]),
+        "WhenEmptyOrUnderutilized",
+        "5m",
+    ))
+    .unwrap();
+    for (nodes, pods) in [(1_000, 1_000), (1_000, 10_000), (1_000, 50_000)] {
+        let cluster = big_cluster(nodes, pods);
+        c.bench_function(
+            &format!("capacity analyze: {nodes} nodes, {pods} pods"),
+            |b| {
+                b.iter(|| {
+                    analyze(
+                        &pool,
+                        "general-purpose",
+                        black_box(&cluster),
+                        &settings,
+                        NOW,
+                    )
+                })
+            },
+        );
+    }
+}
+
+criterion_group!(benches, nodepool, cron, capacity);
 criterion_main!(benches);
