@@ -9,6 +9,7 @@ pub mod crd;
 pub mod cron;
 pub mod duration;
 pub mod finding;
+pub mod heatmap;
 pub mod int_or_percent;
 pub mod k8s;
 pub mod nodepool;

@@ -1,0 +1,456 @@
+//! `disruption-guard`: the policy's engine on the command line, for CI pipelines and people.
+
+mod manifests;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use disruption_guard_engine::admission::{self, Decision};
+use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::finding::Finding;
+use disruption_guard_engine::heatmap::{self, Cell};
+use disruption_guard_engine::k8s::{Cluster, Namespace, list_items, list_workloads};
+use disruption_guard_engine::nodepool::{NodePool, Reason, Reasons};
+use disruption_guard_engine::nodepool_rules::horizon;
+use disruption_guard_engine::settings::{BusinessHours, Settings};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(
+    name = "disruption-guard",
+    version,
+    about = "Stop Karpenter consolidation from taking services down"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check NodePools, PDBs, Deployments and StatefulSets with the policy's rules; the other objects in the
+    /// files (Nodes, Pods, HPAs, or a `kubectl get nodes,pods,pdb,deploy,sts,hpa -A -o json` snapshot) are
+    /// the cluster they are checked against. Exits 1 when anything is rejected.
+    Check {
+        files: Vec<PathBuf>,
+        /// Policy settings (YAML or JSON), as in the policy resource.
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        /// Evaluation instant (RFC 3339); default: now.
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Show a NodePool's week as days × hours: the nodes each reason may disrupt at once.
+    Timeline {
+        nodepool: PathBuf,
+        /// IANA time zone of the rows and columns.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        /// Pool size the percentages are resolved at (default: spec.replicas, else 10).
+        #[arg(long)]
+        nodes: Option<u64>,
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Print the UTC budgets that freeze local business hours (DST-correct), as the mutation injects them.
+    Freeze {
+        #[arg(long)]
+        timezone: String,
+        /// Days, as a range or list: Mon-Fri, Sat,Sun.
+        #[arg(long, default_value = "Mon-Fri")]
+        days: String,
+        #[arg(long, default_value = "09:00")]
+        start: String,
+        #[arg(long, default_value = "18:00")]
+        end: String,
+        /// Reasons to freeze (default: all).
+        #[arg(long, value_delimiter = ',')]
+        reasons: Vec<String>,
+        #[arg(long)]
+        now: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Output {
+    Table,
+    Json,
+}
+
+/// Everything a command prints goes through here, then to stdout in one write: a closed pipe
+/// (`disruption-guard … | head`) ends the output quietly instead of panicking.
+macro_rules! out {
+    ($buf:expr) => { $buf.push('\n') };
+    ($buf:expr, $($arg:tt)*) => {{ $buf.push_str(&format!($($arg)*)); $buf.push('\n'); }};
+}
+
+fn main() -> ExitCode {
+    let mut buf = String::new();
+    let result = match Cli::parse().command {
+        Command::Check {
+            files,
+            settings,
+            output,
+            now,
+        } => check(&mut buf, &files, settings, output, now),
+        Command::Timeline {
+            nodepool,
+            timezone,
+            nodes,
+            now,
+        } => timeline(&mut buf, &nodepool, &timezone, nodes, now),
+        Command::Freeze {
+            timezone,
+            days,
+            start,
+            end,
+            reasons,
+            now,
+        } => freeze(&mut buf, &timezone, &days, &start, &end, &reasons, now),
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), buf.as_bytes());
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("disruption-guard: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn now_minute(now: Option<String>) -> Result<i64, String> {
+    match now {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.timestamp().div_euclid(60))
+            .map_err(|e| format!("--now {text:?}: {e}")),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() / 60) as i64)
+            .unwrap_or(0)),
+    }
+}
+
+fn load_settings(path: Option<PathBuf>) -> Result<Settings, String> {
+    let Some(path) = path else {
+        return Ok(Settings::default());
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: Value =
+        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
+    Settings::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// One checked object's verdict.
+struct Verdict {
+    kind: String,
+    namespace: String,
+    name: String,
+    decision: Decision,
+}
+
+fn check(
+    buf: &mut String,
+    files: &[PathBuf],
+    settings: Option<PathBuf>,
+    output: Output,
+    now: Option<String>,
+) -> Result<ExitCode, String> {
+    if files.is_empty() {
+        return Err("no files given".into());
+    }
+    let settings = load_settings(settings)?;
+    let now = now_minute(now)?;
+    let objects = manifests::load(files)?;
+    let of_kind = |kind: &str| json!({"items": objects.iter().filter(|o| manifests::kind(o) == kind).cloned().collect::<Vec<_>>()});
+    let mut workloads = list_workloads(&of_kind("Deployment"), "Deployment");
+    workloads.extend(list_workloads(&of_kind("StatefulSet"), "StatefulSet"));
+    let cluster = Cluster {
+        nodes: list_items(&of_kind("Node")),
+        pods: list_items(&of_kind("Pod")),
+        workloads,
+        pdbs: list_items(&of_kind("PodDisruptionBudget")),
+        hpas: list_items(&of_kind("HorizontalPodAutoscaler")),
+    };
+    let mut verdicts = Vec::new();
+    for object in &objects {
+        let (kind, ns) = (manifests::kind(object), manifests::namespace(object));
+        let snapshot = || namespace_snapshot(&cluster, ns);
+        let decision = match kind {
+            "NodePool" => {
+                let lookup = settings.capacity.enabled.then_some(Ok(&cluster));
+                admission::nodepool(object, None, &settings, now, lookup)
+            }
+            "PodDisruptionBudget" => admission::pdb(object, &settings, Ok(&snapshot())),
+            "Deployment" | "StatefulSet" => {
+                admission::workload(object, kind, ns, &settings, Ok(&snapshot()))
+            }
+            _ => continue,
+        };
+        let namespace = if kind == "NodePool" {
+            String::new()
+        } else {
+            ns.to_string()
+        };
+        verdicts.push(Verdict {
+            kind: kind.to_string(),
+            namespace,
+            name: manifests::name(object).to_string(),
+            decision,
+        });
+    }
+    match output {
+        Output::Table => print_table(buf, &verdicts),
+        Output::Json => print_json(buf, &verdicts)?,
+    }
+    let rejected = verdicts
+        .iter()
+        .any(|v| matches!(v.decision, Decision::Reject(_)));
+    Ok(if rejected {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn namespace_snapshot(cluster: &Cluster, ns: &str) -> Namespace {
+    let in_ns = |n: &Option<String>| n.as_deref().unwrap_or("default") == ns;
+    Namespace {
+        pdbs: cluster
+            .pdbs
+            .iter()
+            .filter(|p| in_ns(&p.metadata.namespace))
+            .cloned()
+            .collect(),
+        workloads: cluster
+            .workloads
+            .iter()
+            .filter(|w| in_ns(&w.metadata.namespace))
+            .cloned()
+            .collect(),
+        hpas: cluster
+            .hpas
+            .iter()
+            .filter(|h| in_ns(&h.metadata.namespace))
+            .cloned()
+            .collect(),
+        pods: cluster
+            .pods
+            .iter()
+            .filter(|p| in_ns(&p.metadata.namespace))
+            .cloned()
+            .collect(),
+    }
+}
+
+fn verdict_word(d: &Decision) -> &'static str {
+    match d {
+        Decision::Accept(_) => "accepted",
+        Decision::Mutate(..) => "mutated",
+        Decision::Reject(_) => "rejected",
+    }
+}
+
+fn print_table(buf: &mut String, verdicts: &[Verdict]) {
+    out!(
+        buf,
+        "{:<20} {:<12} {:<24} {:<9} RULES",
+        "KIND",
+        "NAMESPACE",
+        "NAME",
+        "VERDICT"
+    );
+    for v in verdicts {
+        let rules: Vec<&str> = match &v.decision {
+            Decision::Reject(f) => f.iter().map(|f| f.rule.id()).collect(),
+            _ => Vec::new(),
+        };
+        out!(
+            buf,
+            "{:<20} {:<12} {:<24} {:<9} {}",
+            v.kind,
+            v.namespace,
+            v.name,
+            verdict_word(&v.decision),
+            rules.join(", ")
+        );
+    }
+    for v in verdicts {
+        let lines: Vec<String> = match &v.decision {
+            Decision::Reject(findings) => findings.iter().map(ToString::to_string).collect(),
+            Decision::Mutate(_, changes, warnings) => {
+                changes.iter().chain(warnings).cloned().collect()
+            }
+            Decision::Accept(warnings) => warnings.clone(),
+        };
+        if lines.is_empty() {
+            continue;
+        }
+        out!(
+            buf,
+            "\n{} {}:",
+            v.kind,
+            if v.namespace.is_empty() {
+                v.name.clone()
+            } else {
+                format!("{}/{}", v.namespace, v.name)
+            }
+        );
+        for line in lines {
+            out!(buf, "- {line}");
+        }
+    }
+}
+
+fn finding_json(f: &Finding) -> Value {
+    json!({"rule": f.rule.id(), "path": f.path, "value": f.value, "problem": f.problem, "fix": f.fix})
+}
+
+fn print_json(buf: &mut String, verdicts: &[Verdict]) -> Result<(), String> {
+    let items: Vec<Value> = verdicts
+        .iter()
+        .map(|v| {
+            let mut item = json!({"kind": v.kind, "namespace": v.namespace, "name": v.name, "verdict": verdict_word(&v.decision)});
+            match &v.decision {
+                Decision::Reject(f) => item["findings"] = f.iter().map(finding_json).collect(),
+                Decision::Mutate(object, changes, warnings) => {
+                    item["changes"] = json!(changes);
+                    item["warnings"] = json!(warnings);
+                    item["mutated"] = object.clone();
+                }
+                Decision::Accept(warnings) => item["warnings"] = json!(warnings),
+            }
+            item
+        })
+        .collect();
+    out!(
+        buf,
+        "{}",
+        serde_json::to_string_pretty(&items).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
+
+fn timeline(
+    buf: &mut String,
+    path: &PathBuf,
+    timezone: &str,
+    nodes: Option<u64>,
+    now: Option<String>,
+) -> Result<ExitCode, String> {
+    let zone: chrono_tz::Tz = timezone
+        .parse()
+        .map_err(|_| format!("unknown time zone {timezone:?}: use an IANA name"))?;
+    let now = now_minute(now)?;
+    let objects = manifests::load(&[path])?;
+    let object = objects
+        .iter()
+        .find(|o| manifests::kind(o) == "NodePool")
+        .ok_or("no NodePool in the file")?;
+    let pool =
+        NodePool::deserialize(object).map_err(|e| format!("the NodePool cannot be read: {e}"))?;
+    let size = nodes.or(pool.known_size()).unwrap_or(10);
+    let grid = heatmap::week(&pool, size, zone, now)?;
+    out!(
+        buf,
+        "NodePool {}: nodes that may be disrupted at once in a {size}-node pool, by local hour ({timezone})",
+        pool.name()
+    );
+    out!(
+        buf,
+        "(∞ = no budget applies: unbounded; 0 = frozen; blank = hour skipped by a clock change)"
+    );
+    for (r, reason) in Reason::ALL.iter().enumerate() {
+        out!(buf, "\n{}", reason.name());
+        let header: String = (0..24).map(|h| format!("{h:>4}")).collect();
+        out!(buf, "{:<14}{header}", "");
+        for day in &grid.days {
+            let cells: String = day
+                .hours
+                .iter()
+                .map(|cell| match cell[r] {
+                    Cell::Allowed(n) => format!("{n:>4}"),
+                    Cell::Unbounded => format!("{:>4}", "∞"),
+                    Cell::Skipped => "    ".to_string(),
+                })
+                .collect();
+            out!(buf, "{:<14}{cells}", day.date.format("%a %Y-%m-%d"));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn freeze(
+    buf: &mut String,
+    timezone: &str,
+    days: &str,
+    start: &str,
+    end: &str,
+    reasons: &[String],
+    now: Option<String>,
+) -> Result<ExitCode, String> {
+    let day_list = expand_days(days)?;
+    let hours: BusinessHours = serde_json::from_value(
+        json!({"timezone": timezone, "days": day_list, "start": start, "end": end}),
+    )
+    .map_err(|e| e.to_string())?;
+    let settings = Settings {
+        business_hours: Some(hours.clone()),
+        ..Settings::default()
+    };
+    settings.validate()?;
+    let reason_set = if reasons.is_empty() {
+        None
+    } else {
+        let parsed: Result<Vec<Reason>, String> = reasons
+            .iter()
+            .map(|r| {
+                Reason::parse(r).ok_or_else(|| {
+                    format!("unknown reason {r:?}: use Underutilized, Empty or Drifted")
+                })
+            })
+            .collect();
+        Some(Reasons::of(&parsed?)).filter(|r| *r != Reasons::ALL)
+    };
+    let windows = utc_windows(&hours, horizon(now_minute(now)?));
+    out!(
+        buf,
+        "# Freezes {} {start}-{end} {timezone}; schedules are UTC, one budget per UTC offset.",
+        day_list.join(",")
+    );
+    out!(buf, "budgets:");
+    for budget in freeze_budgets(&windows, reason_set) {
+        out!(buf, "{}", budget.to_yaml(0));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `Mon-Fri` or `Sat,Sun` (or a mix) to day names.
+fn expand_days(text: &str) -> Result<Vec<String>, String> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let index = |d: &str| {
+        DAYS.iter()
+            .position(|x| x.eq_ignore_ascii_case(d.trim()))
+            .ok_or_else(|| format!("unknown day {d:?}"))
+    };
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (index(a)?, index(b)?);
+                if a > b {
+                    return Err(format!(
+                        "{part:?}: list wrapping days explicitly, e.g. Sat,Sun"
+                    ));
+                }
+                out.extend(DAYS[a..=b].iter().map(|d| d.to_string()));
+            }
+            None => out.push(DAYS[index(part)?].to_string()),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,221 @@
+//! The `disruption-guard` binary on the example manifests in examples/.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const NOW: &str = "2026-11-24T06:43:00Z"; // 15:43 KST, the outage
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_disruption-guard"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn freeze_prints_one_utc_budget_per_offset() {
+    let o = run(&[
+        "freeze",
+        "--timezone",
+        "Europe/Berlin",
+        "--days",
+        "Mon-Fri",
+        "--start",
+        "09:00",
+        "--end",
+        "18:00",
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.ends_with(
+        "budgets:\n- nodes: \"0\"\n  schedule: \"0 7 * * 1-5\"\n  duration: 9h\n- nodes: \"0\"\n  schedule: \"0 8 * * 1-5\"\n  duration: 9h\n"
+    ), "{text}");
+    let sydney = stdout(&run(&[
+        "freeze",
+        "--timezone",
+        "Australia/Sydney",
+        "--now",
+        NOW,
+    ]));
+    assert!(
+        sydney.contains("\"0 22 * * 0-4\"") && sydney.contains("\"0 23 * * 0-4\""),
+        "{sydney}"
+    );
+    let reasons = stdout(&run(&[
+        "freeze",
+        "--timezone",
+        "Asia/Seoul",
+        "--reasons",
+        "Empty,Underutilized",
+        "--now",
+        NOW,
+    ]));
+    assert!(
+        reasons.contains("reasons: [Underutilized, Empty]"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn freeze_refuses_bad_input_with_exit_2() {
+    let o = run(&["freeze", "--timezone", "Mars/Olympus"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown time zone \"Mars/Olympus\""));
+    let o = run(&["freeze", "--timezone", "UTC", "--days", "Sun-Mon"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn timeline_shows_the_frozen_business_hours() {
+    let o = run(&[
+        "timeline",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--timezone",
+        "Asia/Seoul",
+        "--nodes",
+        "30",
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    let tuesday = text
+        .lines()
+        .find(|l| l.starts_with("Tue 2026-11-24"))
+        .expect("a Tuesday row");
+    let cells: Vec<&str> = tuesday.split_whitespace().skip(2).collect();
+    assert_eq!(cells.len(), 24);
+    assert_eq!(
+        &cells[8..10],
+        ["3", "0"],
+        "10% of 30 until 09:00 KST, then frozen"
+    );
+    assert_eq!(&cells[17..19], ["0", "3"]);
+    let incident = stdout(&run(&[
+        "timeline",
+        "examples/manifests/nodepool-incident.yaml",
+        "--nodes",
+        "30",
+        "--now",
+        NOW,
+    ]));
+    assert!(
+        incident
+            .lines()
+            .filter(|l| l.starts_with("Tue"))
+            .all(|l| l.split_whitespace().skip(2).all(|c| c == "30"))
+    );
+}
+
+#[test]
+fn check_rejects_the_incident_and_exits_1() {
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-incident.yaml",
+        "--settings",
+        "examples/settings-seoul.yaml",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "nodepool-consolidation-policy, nodepool-consolidate-after, nodepool-budget-max"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Fix: set spec.disruption.consolidateAfter: 5m"));
+}
+
+#[test]
+fn check_against_a_cluster_snapshot_as_json() {
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-fixed.yaml",
+        "examples/cluster.yaml",
+        "--settings",
+        "examples/settings-seoul.yaml",
+        "--output",
+        "json",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "report-generator has no PDB");
+    let items: Vec<Value> = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let verdict = |kind: &str, name: &str| {
+        items
+            .iter()
+            .find(|i| i["kind"] == kind && i["name"] == name)
+            .map(|i| i["verdict"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(
+        verdict("NodePool", "general-purpose").as_deref(),
+        Some("accepted")
+    );
+    assert_eq!(
+        verdict("Deployment", "report-generator").as_deref(),
+        Some("rejected")
+    );
+    assert_eq!(
+        verdict("Deployment", "api-gateway").as_deref(),
+        Some("accepted")
+    );
+    let report = items
+        .iter()
+        .find(|i| i["name"] == "report-generator")
+        .unwrap();
+    assert_eq!(report["findings"][0]["rule"], "workload-missing-pdb");
+}
+
+#[test]
+fn check_reproduces_the_outage_from_a_snapshot() {
+    // The fixed pool moved onto the batch nodes: report-generator has 2 of its 3 pods on one node.
+    let dir = std::env::temp_dir().join(format!("dg-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pool = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/manifests/nodepool-fixed.yaml"
+    ))
+    .unwrap()
+    .replace("name: general-purpose", "name: batch");
+    let path = dir.join("batch.yaml");
+    std::fs::write(&path, pool).unwrap();
+    let o = run(&[
+        "check",
+        path.to_str().unwrap(),
+        "examples/cluster.yaml",
+        "--settings",
+        "examples/settings-seoul.yaml",
+        "--now",
+        NOW,
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("[nodepool-capacity]")
+            && text.contains("report-generator: 3 replicas on 2 nodes, floor 2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_refuses_bad_settings_and_missing_files() {
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--settings",
+        "Cargo.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["check", "no/such/file.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.yaml"));
+}
