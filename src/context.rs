@@ -106,6 +106,22 @@ pub fn pool(pool: &str) -> Result<Cluster, String> {
     })
 }
 
+/// Every NodePool, with what the workload-side calculator reads (`status.nodes` is the pool's size).
+pub fn node_pools() -> Result<Vec<Value>, String> {
+    let masks = [
+        "metadata.name",
+        "spec.disruption",
+        "spec.template.spec.terminationGracePeriod",
+        "status.nodes",
+    ];
+    let list = list_all("karpenter.sh/v1", "NodePool", None, &masks)?;
+    Ok(list
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default())
+}
+
 fn list(
     namespace: &str,
     api_version: &str,

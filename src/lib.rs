@@ -42,7 +42,7 @@ pub fn validate(payload: &[u8]) -> CallResult {
         }
         ("policy", "PodDisruptionBudget") => pdb::validate(&request.request, &request.settings.0),
         ("apps", kind @ ("Deployment" | "StatefulSet")) => {
-            workload::validate(&request.request, kind, &request.settings.0)
+            workload::validate(&request.request, kind, &request.settings.0, now_minute())
         }
         (group, other) => response::reject(format!(
             "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools, policy/v1 \

@@ -11,12 +11,23 @@ pub fn validate(
     request: &KubernetesAdmissionRequest,
     kind: &str,
     settings: &Settings,
+    now: i64,
 ) -> CallResult {
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
     let namespace = context::namespace(&request.namespace);
     let lookup = namespace.as_ref().map_err(Clone::clone);
-    let decision = admission::workload(&request.object, kind, &request.namespace, settings, lookup);
+    let pools = settings.capacity.enabled.then(context::node_pools);
+    let pools = pools.as_ref().map(|p| p.as_ref().map_err(Clone::clone));
+    let decision = admission::workload(
+        &request.object,
+        kind,
+        &request.namespace,
+        settings,
+        now,
+        lookup,
+        pools,
+    );
     response::decide(decision, kind, request)
 }

@@ -10,7 +10,9 @@ use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::heatmap::{self, Cell};
-use disruption_guard_engine::k8s::{Cluster, Namespace, list_items, list_workloads};
+use disruption_guard_engine::k8s::{
+    Cluster, NODEPOOL_LABEL, Namespace, list_items, list_workloads,
+};
 use disruption_guard_engine::nodepool::{NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
 use disruption_guard_engine::settings::{BusinessHours, Settings};
@@ -176,6 +178,29 @@ fn check(
         pdbs: list_items(&of_kind("PodDisruptionBudget")),
         hpas: list_items(&of_kind("HorizontalPodAutoscaler")),
     };
+    // Pool sizes come from status.nodes, or else from the Nodes in the files.
+    let node_pools: Vec<Value> = objects
+        .iter()
+        .filter(|o| manifests::kind(o) == "NodePool")
+        .map(|p| {
+            let mut pool = p.clone();
+            if pool.pointer("/status/nodes").is_none() {
+                let name = manifests::name(p);
+                let count = cluster
+                    .nodes
+                    .iter()
+                    .filter(|n| {
+                        n.metadata
+                            .labels
+                            .get(NODEPOOL_LABEL)
+                            .is_some_and(|l| l == name)
+                    })
+                    .count();
+                pool["status"] = json!({"nodes": count});
+            }
+            pool
+        })
+        .collect();
     let mut verdicts = Vec::new();
     for object in &objects {
         let (kind, ns) = (manifests::kind(object), manifests::namespace(object));
@@ -187,7 +212,8 @@ fn check(
             }
             "PodDisruptionBudget" => admission::pdb(object, &settings, Ok(&snapshot())),
             "Deployment" | "StatefulSet" => {
-                admission::workload(object, kind, ns, &settings, Ok(&snapshot()))
+                let pools = settings.capacity.enabled.then_some(Ok(&node_pools));
+                admission::workload(object, kind, ns, &settings, now, Ok(&snapshot()), pools)
             }
             _ => continue,
         };

@@ -155,3 +155,49 @@ fn refused_lookups_fail_closed_for_node_pools() {
         v.warnings
     );
 }
+
+fn render(pod_spec: Value) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "render", "namespace": "analytics"},
+        "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "render"}},
+                 "template": {"metadata": {"labels": {"app": "render"}}, "spec": pod_spec}}})
+}
+
+#[test]
+fn a_workload_whose_pods_may_share_a_node_of_its_pool_is_rejected() {
+    let cluster = read_yaml("examples/cluster.yaml");
+    let settings =
+        json!({"workloads": {"requirePdb": false, "antiAffinity": "off", "topologySpread": "off"}});
+    let packed = render(json!({"nodeSelector": {"karpenter.sh/nodepool": "batch"}}));
+    let m = message(&cluster, &settings, &packed).expect("rejected");
+    assert!(
+        m.contains("[workload-capacity] spec.template.spec = NodePool batch: NodePool batch (10 nodes) allows 1 concurrent drain"),
+        "{m}"
+    );
+    assert!(
+        m.contains("4 of 4 replicas may share a node (nothing keeps them apart"),
+        "{m}"
+    );
+    let apart = render(
+        json!({"nodeSelector": {"karpenter.sh/nodepool": "batch"}, "affinity": {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "render"}}}]}}}),
+    );
+    assert_eq!(
+        message(&cluster, &settings, &apart),
+        None,
+        "one replica per node: a drain loses one"
+    );
+    let policy = Policy::with_cluster(&cluster);
+    policy.validate(&settings, &admission_request(&packed, "CREATE"));
+    let pool_lookup = policy
+        .calls()
+        .into_iter()
+        .find(|(_, r)| r["kind"] == "NodePool")
+        .expect("NodePools are listed");
+    assert_eq!(pool_lookup.0, "kubewarden/kubernetes/list_resources_all");
+    assert!(
+        pool_lookup.1["field_masks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("status.nodes"))
+    );
+}

@@ -76,3 +76,23 @@ fn huge_and_deep_input() {
     let text = format!(r#"{{"settings": {{}}, "request": {{"object": {deep}}}}}"#);
     rejected_with(text.as_bytes(), "cannot read the admission request");
 }
+
+#[test]
+fn example_messages_have_no_stray_whitespace() {
+    let cluster = read_yaml("examples/cluster.yaml");
+    let settings = read_yaml("examples/settings-seoul.yaml");
+    let dir = e2e_tests::repo_root().join("examples/requests");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let request: Value =
+            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        let v = Policy::with_cluster(&cluster).validate(&settings, &request);
+        for text in v.message.iter().chain(&v.warnings) {
+            for line in text.lines() {
+                assert!(
+                    !line.trim_start().contains("   "),
+                    "a run of spaces in: {line:?}"
+                );
+            }
+        }
+    }
+}

@@ -84,13 +84,16 @@ pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup<Namespace>) -> De
     finish(mutated, changes, findings, warnings)
 }
 
-/// A Deployment or StatefulSet (`kind`) in `namespace`.
+/// A Deployment or StatefulSet (`kind`) in `namespace`. `pools`: the NodePools (as listed, with
+/// `status.nodes`) for the capacity calculator (`None`: disabled).
 pub fn workload(
     object: &Value,
     kind: &str,
     namespace: &str,
     settings: &Settings,
+    now: Minute,
     lookup: Lookup<Namespace>,
+    pools: Option<Lookup<Vec<Value>>>,
 ) -> Decision {
     let mut mutated = object.clone();
     let changes = workload_mutation::mutate(&mut mutated, settings);
@@ -103,6 +106,19 @@ pub fn workload(
     );
     let mut findings = verdict.errors;
     let mut warnings: Vec<String> = verdict.warnings.iter().map(ToString::to_string).collect();
+    match (&pools, &lookup) {
+        (Some(Ok(pools)), Ok(ns)) => findings.extend(capacity::workload_findings(
+            &mutated, kind, pools, ns, settings, now,
+        )),
+        (Some(Err(e)), _) => lookup_failure::<()>(
+            &Err(e.clone()),
+            kind,
+            settings,
+            &mut findings,
+            &mut warnings,
+        ),
+        _ => {}
+    }
     lookup_failure(&lookup, kind, settings, &mut findings, &mut warnings);
     finish(mutated, changes, findings, warnings)
 }

@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 use crate::budget::Timeline;
 use crate::finding::{Finding, Rule};
 use crate::int_or_percent::IntOrPercent;
+use serde::Deserialize;
+
 use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload};
 use crate::nodepool::{NodePool, Reason, Reasons};
 use crate::settings::Settings;
@@ -376,6 +378,193 @@ fn show(v: IntOrPercent) -> String {
     }
 }
 
+/// How a workload's pods are kept apart, read from its pod template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// NodePools it may land on (`None`: any).
+    pub pools: Option<Vec<String>>,
+    pub required_hostname_anti_affinity: bool,
+    /// `maxSkew` of a DoNotSchedule spread on `kubernetes.io/hostname` that selects its own pods.
+    pub hostname_spread: Option<u64>,
+}
+
+impl Placement {
+    pub fn of(object: &serde_json::Value, own_labels: &crate::selector::Labels) -> Placement {
+        use serde_json::Value;
+        let pod = object
+            .pointer("/spec/template/spec")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let selects_own = |v: &Value| {
+            crate::selector::LabelSelector::deserialize(v)
+                .is_ok_and(|s| !s.is_empty() && s.matches(own_labels))
+        };
+        let hostname = |v: &Value| v["topologyKey"] == "kubernetes.io/hostname";
+        let mut pools = pod["nodeSelector"][NODEPOOL_LABEL]
+            .as_str()
+            .map(|p| vec![p.to_string()]);
+        if pools.is_none()
+            && let Some(terms) =
+                pod.pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms").and_then(Value::as_array)
+        {
+            // Terms are OR-ed: the pods are confined to named pools only if every term names them.
+            let per_term: Vec<Option<Vec<String>>> = terms
+                .iter()
+                .map(|t| {
+                    t["matchExpressions"].as_array()?.iter().find(|e| e["key"] == NODEPOOL_LABEL && e["operator"] == "In").map(|e| {
+                        e["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect()
+                    })
+                })
+                .collect();
+            if !per_term.is_empty() && per_term.iter().all(Option::is_some) {
+                pools = Some(per_term.into_iter().flatten().flatten().collect());
+            }
+        }
+        let required_hostname_anti_affinity = pod
+            .pointer("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
+            .and_then(Value::as_array)
+            .is_some_and(|terms| {
+                terms
+                    .iter()
+                    .any(|t| hostname(t) && selects_own(&t["labelSelector"]))
+            });
+        let hostname_spread = pod["topologySpreadConstraints"].as_array().and_then(|cs| {
+            cs.iter()
+                .filter(|c| {
+                    hostname(c)
+                        && c["whenUnsatisfiable"] == "DoNotSchedule"
+                        && selects_own(&c["labelSelector"])
+                })
+                .filter_map(|c| c["maxSkew"].as_u64())
+                .min()
+        });
+        Placement {
+            pools,
+            required_hostname_anti_affinity,
+            hostname_spread,
+        }
+    }
+
+    fn per_node(&self, replicas: u64, pool_size: u64) -> u64 {
+        placement_per_node(
+            replicas,
+            self.required_hostname_anti_affinity,
+            self.hostname_spread.map(|s| (s, pool_size)),
+        )
+    }
+
+    fn describe(&self, replicas: u64, pool_size: u64) -> String {
+        let per_node = self.per_node(replicas, pool_size);
+        if self.required_hostname_anti_affinity {
+            "required anti-affinity keeps 1 per node".into()
+        } else if let Some(skew) = self.hostname_spread {
+            format!(
+                "a DoNotSchedule hostname spread (maxSkew {skew}) over {pool_size} nodes allows {per_node} per node"
+            )
+        } else {
+            "nothing keeps them apart, so all may share one node".into()
+        }
+    }
+}
+
+/// The calculator at workload admission: for each NodePool the workload can land on (`pools` as returned by
+/// the NodePool list; its size is `status.nodes`), can the drains its budgets allow take the workload below
+/// its floor, given how its pods may be placed?
+pub fn workload_findings(
+    object: &serde_json::Value,
+    kind: &str,
+    pools: &[serde_json::Value],
+    ns: &crate::k8s::Namespace,
+    settings: &Settings,
+    now: Minute,
+) -> Vec<Finding> {
+    let Ok(mut w) = Workload::deserialize(object) else {
+        return Vec::new();
+    };
+    w.kind = kind.to_string();
+    let replicas = w.replicas(&ns.hpas).count;
+    if replicas < u64::from(settings.workloads.min_replicas) {
+        return Vec::new();
+    }
+    let placement = Placement::of(object, w.pod_labels());
+    let pdb = ns
+        .pdbs
+        .iter()
+        .filter(|p| p.selects(w.pod_labels()))
+        .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
+    let mut out = Vec::new();
+    for value in pools {
+        let Ok(pool) = NodePool::deserialize(value) else {
+            continue;
+        };
+        let name = pool.name().to_string();
+        if placement.pools.as_ref().is_some_and(|p| !p.contains(&name)) {
+            continue;
+        }
+        let tgp = pool.spec.template.spec.termination_grace_period.clone();
+        if pdb.is_some() && tgp.is_none() {
+            continue; // Graceful drains wait for the PDB.
+        }
+        let size = value
+            .pointer("/status/nodes")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        let Ok(timeline) = Timeline::build(&pool.budgets(), Span::new(now, now + MINUTES_PER_WEEK))
+        else {
+            continue;
+        };
+        let drains = drains(&timeline, evicting_reasons(&pool), size);
+        let per_node = placement.per_node(replicas, size).max(1);
+        let (floor, source) = match pdb {
+            Some(p) => (
+                p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0),
+                format!("PDB {}, bypassed by terminationGracePeriod", p.name()),
+            ),
+            None => {
+                let f = settings.workloads.availability_floor;
+                (
+                    f.resolve(replicas),
+                    format!("availabilityFloor {}", show(f)),
+                )
+            }
+        };
+        let lost = |k: u64| (k.saturating_mul(per_node)).min(replicas);
+        let Some(k_break) = (1..=size).find(|k| replicas - lost(*k) < floor) else {
+            continue;
+        };
+        let mut breaks = SpanSet::new();
+        for d in drains.iter().filter(|d| d.nodes >= k_break) {
+            breaks.push(d.span.start, d.span.end);
+        }
+        let Some(worst) = drains
+            .iter()
+            .filter(|d| d.nodes >= k_break)
+            .max_by_key(|d| d.nodes)
+        else {
+            continue;
+        };
+        let when =
+            crate::nodepool_rules::describe_when(&breaks, Span::new(now, now + MINUTES_PER_WEEK));
+        out.push(
+            Finding::new(Rule::WorkloadCapacity, "spec.template.spec", format!("NodePool {name}"))
+                .problem(format!(
+                    "NodePool {name} ({size} nodes) allows {} concurrent drain{} ({}, {when}); {} of {replicas} replicas may share a node ({}), so those drains can take {}, leaving {} below the floor {floor} ({source}).",
+                    worst.nodes,
+                    if worst.nodes == 1 { "" } else { "s" },
+                    worst.reasons.names(),
+                    per_node,
+                    placement.describe(replicas, size),
+                    lost(worst.nodes),
+                    replicas - lost(worst.nodes),
+                ))
+                .fix(format!(
+                    "add a PodDisruptionBudget (minAvailable: {floor}), or keep the pods apart with required pod anti-affinity on kubernetes.io/hostname"
+                )),
+        );
+    }
+    out
+}
+
 /// Where at most `per_node` pods of a not yet scheduled workload of `replicas` may share a node
 /// (SPEC §5): required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
 /// `nodes` nodes → ⌊(R + (n−1)·s) / n⌋; otherwise all of them.
@@ -399,7 +588,6 @@ pub fn placement_per_node(
 mod tests {
     use super::*;
     use crate::k8s::{Node, Pod};
-    use serde::Deserialize;
     use serde_json::{Value, json};
 
     /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
@@ -555,6 +743,118 @@ mod tests {
             f[0]
         );
         assert!(f[0].fix.contains("nodes to \"1\" or lower"), "{}", f[0].fix);
+    }
+
+    fn batch_pool(nodes: u64, tgp: Option<&str>) -> Value {
+        let mut p = json!({"metadata": {"name": "batch"}, "spec": {"template": {"spec": {}},
+            "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}},
+            "status": {"nodes": nodes}});
+        if let Some(t) = tgp {
+            p["spec"]["template"]["spec"]["terminationGracePeriod"] = json!(t);
+        }
+        p
+    }
+
+    fn deployment(pod_spec: Value) -> Value {
+        json!({"metadata": {"name": "render", "namespace": "analytics"}, "spec": {"replicas": 4,
+            "selector": {"matchLabels": {"app": "render"}},
+            "template": {"metadata": {"labels": {"app": "render"}}, "spec": pod_spec}}})
+    }
+
+    #[test]
+    fn unscheduled_workloads_use_the_placement_model() {
+        let ns = crate::k8s::Namespace::default();
+        let s = Settings::default();
+        // All 4 replicas may share a node of batch; 10% of 10 = 1 drain takes them all.
+        let packed = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}}));
+        let f = workload_findings(&packed, "Deployment", &[batch_pool(10, None)], &ns, &s, NOW);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].problem
+                .contains("4 of 4 replicas may share a node (nothing keeps them apart"),
+            "{}",
+            f[0]
+        );
+        assert!(
+            f[0].problem.contains("leaving 0 below the floor 2"),
+            "{}",
+            f[0]
+        );
+        // Required hostname anti-affinity: one per node, one drain loses one.
+        let apart = deployment(
+            json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}, "affinity": {"podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "render"}}}]}}}),
+        );
+        assert!(
+            workload_findings(&apart, "Deployment", &[batch_pool(10, None)], &ns, &s, NOW)
+                .is_empty()
+        );
+        // A pool it cannot land on does not count.
+        let elsewhere = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "gpu"}}));
+        assert!(
+            workload_findings(
+                &elsewhere,
+                "Deployment",
+                &[batch_pool(10, None)],
+                &ns,
+                &s,
+                NOW
+            )
+            .is_empty()
+        );
+        // A PDB protects, unless the pool's terminationGracePeriod bypasses it.
+        let pdb = Pdb::deserialize(&json!({"metadata": {"name": "render"}, "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "render"}}}})).unwrap();
+        let with_pdb = crate::k8s::Namespace {
+            pdbs: vec![pdb],
+            ..Default::default()
+        };
+        assert!(
+            workload_findings(
+                &packed,
+                "Deployment",
+                &[batch_pool(10, None)],
+                &with_pdb,
+                &s,
+                NOW
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            workload_findings(
+                &packed,
+                "Deployment",
+                &[batch_pool(10, Some("1h"))],
+                &with_pdb,
+                &s,
+                NOW
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn placement_is_read_from_the_pod_template() {
+        let labels: crate::selector::Labels = [("app".to_string(), "render".to_string())].into();
+        let spread = deployment(
+            json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": NODEPOOL_LABEL, "operator": "In", "values": ["a", "b"]}]}]}}},
+            "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+                "labelSelector": {"matchLabels": {"app": "render"}}}]}),
+        );
+        let p = Placement::of(&spread, &labels);
+        assert_eq!(p.pools, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(p.hostname_spread, Some(1));
+        assert!(!p.required_hostname_anti_affinity);
+        let anywhere = deployment(
+            json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+            {"matchExpressions": [{"key": NODEPOOL_LABEL, "operator": "In", "values": ["a"]}]}, {"matchExpressions": []}]}}}}),
+        );
+        assert_eq!(
+            Placement::of(&anywhere, &labels).pools,
+            None,
+            "one unrestricted term frees the pods"
+        );
     }
 
     #[test]

@@ -28,11 +28,12 @@ pub enum Rule {
     WorkloadDoNotDisrupt,
     WorkloadDoNotEvict,
     WorkloadSpreadSelectsNothing,
+    WorkloadCapacity,
     LookupFailed,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::CrdSchema,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
@@ -55,6 +56,7 @@ impl Rule {
         Rule::WorkloadDoNotDisrupt,
         Rule::WorkloadDoNotEvict,
         Rule::WorkloadSpreadSelectsNothing,
+        Rule::WorkloadCapacity,
         Rule::LookupFailed,
     ];
 
@@ -82,6 +84,7 @@ impl Rule {
             Rule::WorkloadDoNotDisrupt => "workload-do-not-disrupt",
             Rule::WorkloadDoNotEvict => "workload-do-not-evict",
             Rule::WorkloadSpreadSelectsNothing => "workload-spread-selects-nothing",
+            Rule::WorkloadCapacity => "workload-capacity",
             Rule::LookupFailed => "context-lookup-failed",
         }
     }
