@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::capacity;
 use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::heatmap::{self, Cell};
 use disruption_guard_engine::k8s::{
@@ -153,6 +154,8 @@ struct Verdict {
     namespace: String,
     name: String,
     decision: Decision,
+    /// For NodePools with nodes in the files: the capacity calculator's report.
+    capacity: Option<Value>,
 }
 
 fn check(
@@ -222,11 +225,20 @@ fn check(
         } else {
             ns.to_string()
         };
+        let capacity = (kind == "NodePool" && settings.capacity.enabled)
+            .then(|| NodePool::deserialize(object).ok())
+            .flatten()
+            .and_then(|pool| {
+                let report =
+                    capacity::analyze(&pool, manifests::name(object), &cluster, &settings, now)?;
+                (report.nodes > 0).then(|| capacity::report_json(&report, &pool, &settings))
+            });
         verdicts.push(Verdict {
             kind: kind.to_string(),
             namespace,
             name: manifests::name(object).to_string(),
             decision,
+            capacity,
         });
     }
     match output {
@@ -349,6 +361,9 @@ fn print_json(buf: &mut String, verdicts: &[Verdict]) -> Result<(), String> {
                     item["mutated"] = object.clone();
                 }
                 Decision::Accept(warnings) => item["warnings"] = json!(warnings),
+            }
+            if let Some(report) = &v.capacity {
+                item["capacity"] = report.clone();
             }
             item
         })

@@ -353,6 +353,75 @@ pub fn findings(report: &PoolReport, timeline_budgets: &[crate::nodepool::Budget
     out
 }
 
+/// The report as data for programs (the CLI's `--output json`, the browser page): per reason, the allowed
+/// concurrent drains for each interval of the week and whether it evicts pods; per workload, replicas,
+/// placement, floor, protection, margin and the intervals (UTC, and local when business hours are set)
+/// where the floor breaks; and the forceful methods, which no budget limits.
+pub fn report_json(report: &PoolReport, pool: &NodePool, settings: &Settings) -> serde_json::Value {
+    use serde_json::json;
+    let iso = |m: Minute| {
+        chrono::DateTime::from_timestamp(m * 60, 0)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default()
+    };
+    let zone = settings.business_hours.as_ref().map(|b| b.timezone.0);
+    let local = |m: Minute| {
+        zone.and_then(|z| chrono::TimeZone::timestamp_opt(&z, m * 60, 0).single())
+            .map(|t| t.to_rfc3339())
+    };
+    let interval = |s: Span| json!({"start": iso(s.start), "end": iso(s.end), "startLocal": local(s.start), "endLocal": local(s.end)});
+    let evicting = evicting_reasons(pool);
+    let timeline = Timeline::build(&pool.budgets(), report.horizon).ok();
+    let reasons: Vec<serde_json::Value> = Reason::ALL
+        .iter()
+        .map(|&reason| {
+            let windows: Vec<serde_json::Value> = timeline
+                .iter()
+                .flat_map(|t| &t.segments)
+                .map(|seg| {
+                    let allowed = timeline.as_ref().and_then(|t| t.allowed(seg.active, reason, report.nodes));
+                    json!({"start": iso(seg.span.start), "end": iso(seg.span.end), "allowed": allowed.map(|a| a.min(report.nodes)), "unbounded": allowed.is_none()})
+                })
+                .collect();
+            json!({"reason": reason.name(), "evictsPods": evicting.contains(reason), "windows": windows})
+        })
+        .collect();
+    let workloads: Vec<serde_json::Value> = report
+        .workloads
+        .iter()
+        .map(|w| {
+            let k = report.max_drains();
+            let protection = match &w.protection {
+                Protection::None => json!({"status": "unprotected"}),
+                Protection::Pdb(p) => json!({"status": "pdb", "pdb": p}),
+                Protection::PdbBypassed { pdb, termination_grace_period } => {
+                    json!({"status": "pdb-bypassed", "pdb": pdb, "terminationGracePeriod": termination_grace_period})
+                }
+            };
+            json!({
+                "namespace": w.namespace, "kind": w.kind, "name": w.name, "replicas": w.replicas,
+                "podsPerPoolNode": w.pods_per_node, "floor": w.floor, "floorSource": w.floor_source,
+                "protection": protection, "maxConcurrentDrains": k, "worstCaseLost": w.worst_lost(k),
+                "margin": w.remaining(k) as i64 - w.floor as i64, "breakingDrains": w.breaking_drains,
+                "breaks": w.breaks.spans().iter().map(|s| interval(*s)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "pool": report.pool,
+        "nodes": report.nodes,
+        "horizon": interval(report.horizon),
+        "reasons": reasons,
+        "workloads": workloads,
+        "safeNodes": report.safe_nodes,
+        "forceful": {
+            "expireAfter": pool.spec.template.spec.expire_after.clone().unwrap_or_else(|| "720h".into()),
+            "terminationGracePeriod": pool.spec.template.spec.termination_grace_period,
+            "note": "expiration, interruption and node repair ignore disruption budgets; their drains honour PDBs until terminationGracePeriod runs out",
+        },
+    })
+}
+
 /// The calculator's findings for a NodePool given as JSON (none when it cannot be read).
 pub fn check(
     object: &serde_json::Value,
@@ -855,6 +924,49 @@ mod tests {
             None,
             "one unrestricted term frees the pods"
         );
+    }
+
+    #[test]
+    fn the_report_is_data_too() {
+        let p = pool(
+            json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]),
+            None,
+        );
+        let r = analyze(
+            &p,
+            "general-purpose",
+            &outage_cluster(None),
+            &Settings::default(),
+            NOW,
+        )
+        .unwrap();
+        let v = report_json(&r, &p, &Settings::default());
+        assert_eq!(v["nodes"], 30);
+        let empty = &v["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reason"] == "Empty")
+            .unwrap()
+            .clone();
+        assert_eq!(empty["evictsPods"], false);
+        assert_eq!(
+            empty["windows"][0]["allowed"], 0,
+            "15:43 KST on a Tuesday: frozen"
+        );
+        let api = &v["workloads"][0];
+        assert_eq!(
+            (
+                api["replicas"].clone(),
+                api["floor"].clone(),
+                api["worstCaseLost"].clone()
+            ),
+            (json!(3), json!(2), json!(3))
+        );
+        assert_eq!(api["margin"], -2);
+        assert_eq!(api["protection"]["status"], "unprotected");
+        assert!(api["breaks"].as_array().unwrap().len() >= 5);
+        assert_eq!(v["forceful"]["expireAfter"], "720h");
     }
 
     #[test]
