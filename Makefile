@@ -15,6 +15,10 @@ wasm-target:
 annotated-policy.wasm: policy.wasm metadata.yml README.md
 	kwctl annotate -m metadata.yml -u README.md -o annotated-policy.wasm policy.wasm
 
+# The policy hub package (Artifact Hub), regenerated from metadata.yml; a test keeps it consistent.
+artifacthub-pkg.yml: metadata.yml
+	kwctl scaffold artifacthub -m metadata.yml -o artifacthub-pkg.yml
+
 fmt:
 	$(CARGO) fmt --all -- --check
 
@@ -28,9 +32,9 @@ unit-tests:
 # The always-on suite runs policy.wasm in wasmtime; kwctl suites (*.bats) run only when kwctl is installed.
 e2e-tests: policy.wasm
 	$(CARGO) $(CARGO_FLAGS) test -p e2e-tests
-	@if command -v kwctl >/dev/null && ls e2e-tests/*.bats >/dev/null 2>&1; then \
+	@if command -v kwctl >/dev/null && command -v bats >/dev/null; then \
 		$(MAKE) annotated-policy.wasm && bats e2e-tests/*.bats; \
-	else echo "kwctl suites skipped: kwctl is not installed (or no e2e-tests/*.bats yet)"; fi
+	else echo "kwctl suites (e2e-tests/*.bats) skipped: they need kwctl and bats on PATH"; fi
 
 test: fmt lint unit-tests e2e-tests
 

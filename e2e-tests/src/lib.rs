@@ -43,8 +43,11 @@ fn precompiled() -> &'static WasmtimeEngineProviderPre {
 /// each object carries `metadata.namespace`.
 pub type Cluster = Value;
 
-/// Every host call the policy made: (operation, request JSON).
+/// Every host call the policy made: (operation, request JSON), and the answers given.
 pub type CallLog = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// The answers, in call order (`Err` for refused calls).
+pub type AnswerLog = Arc<Mutex<Vec<Result<String, String>>>>;
 
 /// What the host answers to the policy's host calls.
 /// The host callback wapc calls for every host call of the guest.
@@ -53,8 +56,40 @@ pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, 
     + Sync
     + 'static;
 
-fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallback> {
+fn host_callback(
+    cluster: Option<Arc<Cluster>>,
+    log: CallLog,
+    answers: AnswerLog,
+) -> Box<HostCallback> {
     Box::new(move |_id, binding, namespace, operation, payload| {
+        let answer = answer(
+            cluster.as_deref(),
+            binding,
+            namespace,
+            operation,
+            payload,
+            &log,
+        );
+        if let Ok(mut all) = answers.lock() {
+            all.push(
+                answer
+                    .clone()
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+            );
+        }
+        answer.map_err(Into::into)
+    })
+}
+
+fn answer(
+    cluster: Option<&Cluster>,
+    binding: &str,
+    namespace: &str,
+    operation: &str,
+    payload: &[u8],
+    log: &CallLog,
+) -> Result<Vec<u8>, String> {
+    {
         let request: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
         if let Ok(mut calls) = log.lock() {
             calls.push((
@@ -62,19 +97,34 @@ fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallbac
                 request.clone(),
             ));
         }
-        match (binding, namespace, operation, &cluster) {
+        match (binding, namespace, operation, cluster) {
             ("kubewarden", "tracing", "log", _) => Ok(Vec::new()),
-            ("kubewarden", "kubernetes", op @ ("list_resources_by_namespace" | "list_resources_all"), Some(cluster)) => {
+            (
+                "kubewarden",
+                "kubernetes",
+                op @ ("list_resources_by_namespace" | "list_resources_all"),
+                Some(cluster),
+            ) => {
                 let kind = request["kind"].as_str().unwrap_or_default();
-                let namespace = (op == "list_resources_by_namespace").then(|| request["namespace"].as_str().unwrap_or_default());
+                let namespace = (op == "list_resources_by_namespace")
+                    .then(|| request["namespace"].as_str().unwrap_or_default());
                 let selector = request["label_selector"].as_str();
                 let items: Vec<Value> = cluster[kind]
                     .as_array()
                     .map(|objects| {
                         objects
                             .iter()
-                            .filter(|o| namespace.is_none_or(|ns| o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)))
-                            .filter(|o| selector.is_none_or(|s| matches_equality_selector(s, &o["metadata"]["labels"])))
+                            .filter(|o| {
+                                namespace.is_none_or(|ns| {
+                                    o.pointer("/metadata/namespace").and_then(Value::as_str)
+                                        == Some(ns)
+                                })
+                            })
+                            .filter(|o| {
+                                selector.is_none_or(|s| {
+                                    matches_equality_selector(s, &o["metadata"]["labels"])
+                                })
+                            })
                             .cloned()
                             .collect()
                     })
@@ -85,10 +135,9 @@ fn host_callback(cluster: Option<Arc<Cluster>>, log: CallLog) -> Box<HostCallbac
             }
             _ => Err(format!(
                 "Policy has not been granted access to Kubernetes resources ({binding}/{namespace}/{operation} refused by the test host)"
-            )
-            .into()),
+            )),
         }
-    })
+    }
 }
 
 /// `key=value[,key=value]` label selectors, the form the policy sends.
@@ -103,6 +152,7 @@ fn matches_equality_selector(selector: &str, labels: &Value) -> bool {
 pub struct Policy {
     host: WapcHost,
     calls: CallLog,
+    answers: AnswerLog,
 }
 
 /// The policy's answer to `validate`.
@@ -131,14 +181,63 @@ impl Policy {
             .rehydrate(None)
             .expect("instantiate policy.wasm");
         let calls: CallLog = Arc::default();
-        let callback = host_callback(cluster, calls.clone());
+        let answers: AnswerLog = Arc::default();
+        let callback = host_callback(cluster, calls.clone(), answers.clone());
         let host = WapcHost::new(Box::new(engine), Some(callback)).expect("waPC host");
-        Policy { host, calls }
+        Policy {
+            host,
+            calls,
+            answers,
+        }
     }
 
     /// The host calls made so far: (binding/namespace/operation, request).
     pub fn calls(&self) -> Vec<(String, Value)> {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// The host calls with their answers, as a `kwctl run --replay-host-capabilities-interactions` session.
+    pub fn replay_session(&self) -> String {
+        let answers = self.answers.lock().map(|a| a.clone()).unwrap_or_default();
+        let mut out = String::new();
+        for ((operation, request), answer) in self.calls().iter().zip(answers) {
+            let (tag, fields): (&str, &[&str]) = match operation.as_str() {
+                "kubewarden/kubernetes/list_resources_by_namespace" => (
+                    "!KubernetesListResourceNamespace",
+                    &[
+                        "api_version",
+                        "kind",
+                        "namespace",
+                        "label_selector",
+                        "field_selector",
+                        "field_masks",
+                    ],
+                ),
+                "kubewarden/kubernetes/list_resources_all" => (
+                    "!KubernetesListResourceAll",
+                    &[
+                        "api_version",
+                        "kind",
+                        "label_selector",
+                        "field_selector",
+                        "field_masks",
+                    ],
+                ),
+                _ => continue,
+            };
+            let mut request_yaml = format!("{tag}\n");
+            for field in fields {
+                request_yaml.push_str(&format!("{field}: {}\n", request[*field]));
+            }
+            let response = match answer {
+                Ok(payload) => json!({"type": "Success", "payload": payload}),
+                Err(message) => json!({"type": "Error", "message": message}),
+            };
+            let exchange =
+                json!([{"type": "Exchange", "request": request_yaml, "response": response}]);
+            out.push_str(&serde_yaml::to_string(&exchange).unwrap_or_default());
+        }
+        out
     }
 
     /// Calls a waPC operation with raw bytes; `Err` is a guest error or a trap.

@@ -163,3 +163,82 @@ fn policy_manifests_match_metadata_and_their_settings_are_valid() {
         assert!(valid, "{file}: {message:?}");
     }
 }
+
+#[test]
+fn artifacthub_package_matches_metadata_and_cargo() {
+    let pkg = read_yaml("artifacthub-pkg.yml");
+    let m = read_yaml("metadata.yml");
+    let a = &m["annotations"];
+    assert_eq!(pkg["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(pkg["version"], a["io.kubewarden.policy.version"]);
+    assert_eq!(pkg["name"], a["io.kubewarden.policy.title"]);
+    assert_eq!(pkg["displayName"], a["io.artifacthub.displayName"]);
+    assert_eq!(
+        pkg["containersImages"][0]["image"].as_str(),
+        Some(
+            format!(
+                "{}:v{}",
+                a["io.kubewarden.policy.ociUrl"].as_str().unwrap(),
+                env!("CARGO_PKG_VERSION")
+            )
+            .as_str()
+        )
+    );
+    let annotations = &pkg["annotations"];
+    assert_eq!(
+        annotations["kubewarden/mutation"],
+        m["mutating"].to_string()
+    );
+    assert_eq!(
+        annotations["kubewarden/resources"],
+        a["io.artifacthub.resources"]
+    );
+    let rules: serde_json::Value =
+        serde_yaml::from_str(annotations["kubewarden/rules"].as_str().unwrap()).unwrap();
+    assert_eq!(rules, m["rules"]);
+    let mut context: Vec<serde_json::Value> = serde_yaml::from_str(
+        annotations["kubewarden/contextAwareResources"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let mut declared = m["contextAwareResources"].as_array().unwrap().clone();
+    let key = |v: &serde_json::Value| v.to_string();
+    context.sort_by_key(key);
+    declared.sort_by_key(key);
+    assert_eq!(context, declared);
+}
+
+#[test]
+fn every_policy_manifest_parses_and_the_kustomization_lists_them() {
+    let dir = e2e_tests::repo_root().join("policies");
+    let mut policies: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|f| f.ends_with(".yaml") && f != "kustomization.yaml")
+        .collect();
+    policies.sort();
+    let kustomization = read_yaml("policies/kustomization.yaml");
+    let mut listed: Vec<String> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, policies);
+    for file in &policies {
+        let p = read_yaml(&format!("policies/{file}"));
+        assert_eq!(p["apiVersion"], "policies.kubewarden.io/v1", "{file}");
+        assert_eq!(p["spec"]["backgroundAudit"], true, "{file}");
+        let excluded = p["spec"]["namespaceSelector"]["matchExpressions"][0]["values"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let cluster_scoped = p["spec"]["rules"][0]["apiGroups"][0] == "karpenter.sh";
+        assert!(
+            cluster_scoped || excluded.contains(&json!("kube-system")),
+            "{file}: kube-system excluded"
+        );
+    }
+}
