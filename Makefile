@@ -3,7 +3,9 @@ CARGO ?= cargo
 CARGO_FLAGS ?= --locked
 SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engine/Cargo.toml
 
-.PHONY: wasm-target fmt lint unit-tests e2e-tests test demo bench clean
+WASM_BINDGEN_VERSION := 0.2.130
+
+.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench clean
 
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) $(CARGO_FLAGS) build --release --target wasm32-wasip1 -p disruption-guard
@@ -36,7 +38,27 @@ e2e-tests: policy.wasm
 		$(MAKE) annotated-policy.wasm && bats e2e-tests/*.bats; \
 	else echo "kwctl suites (e2e-tests/*.bats) skipped: they need kwctl and bats on PATH"; fi
 
-test: fmt lint unit-tests e2e-tests
+# The browser playground: the engine through wasm-bindgen, served from web/ by any static server.
+web: | web-target wasm-bindgen
+	$(CARGO) $(CARGO_FLAGS) build --profile web --target wasm32-unknown-unknown -p disruption-guard-web
+	wasm-bindgen --target web --no-typescript --out-dir web/pkg target/wasm32-unknown-unknown/web/disruption_guard_web.wasm
+
+web-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+wasm-bindgen:
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# The playground in Debian's Chromium, driven by playwright-core (installs both when missing; apt needs root).
+web-test: web
+	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	cd web/test && npm ci --no-audit --no-fund && node --test playground.test.mjs
+
+# docs/playground-*.png, as referenced from the README.
+screenshots: web
+	cd web/test && SCREENSHOTS=1 node --test playground.test.mjs
+
+test: fmt lint unit-tests e2e-tests web-test
 
 demo: policy.wasm
 	@$(CARGO) $(CARGO_FLAGS) run -q -p e2e-tests --bin demo

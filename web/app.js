@@ -1,0 +1,119 @@
+// The playground: calls the engine's `evaluate` (web/src/lib.rs) and draws its answer.
+import init, { evaluate } from "./pkg/disruption_guard_web.js";
+
+const FIXED = `apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general-purpose
+spec:
+  template:
+    spec:
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+      requirements:
+        - {key: karpenter.sh/capacity-type, operator: In, values: [on-demand]}
+  disruption:
+    consolidationPolicy: WhenEmpty
+    consolidateAfter: 5m
+    budgets:
+      - nodes: "10%"
+      - nodes: "0"
+        schedule: "0 0 * * mon-fri"
+        duration: 9h
+`;
+const SETTINGS = `businessHours:
+  timezone: Asia/Seoul
+  days: [Mon, Tue, Wed, Thu, Fri]
+  start: "09:00"
+  end: "18:00"
+nodePools:
+  allowedConsolidationPolicies: [WhenEmpty]
+  maxBudgetNodes: "10%"
+`;
+
+const $ = (id) => document.getElementById(id);
+
+function isBusiness(business, day, hour) {
+  if (!business || !business.days.includes(day)) return false;
+  const minute = hour * 60;
+  return business.end > business.start
+    ? minute >= business.start && minute < business.end
+    : minute >= business.start || minute < business.end;
+}
+
+function cellClass(value, max) {
+  if (value === null) return "skipped";
+  if (value === "unbounded") return "unbounded";
+  if (value === 0) return "frozen";
+  return value > max ? "over" : "ok";
+}
+
+function draw(result) {
+  const verdict = $("verdict");
+  $("findings").replaceChildren();
+  $("heatmap").replaceChildren();
+  $("freeze").textContent = "";
+  if (result.error) {
+    verdict.textContent = `Error: ${result.error}`;
+    verdict.className = "rejected";
+    return;
+  }
+  verdict.textContent = {
+    accepted: "Accepted: this NodePool passes every rule.",
+    mutated: "Accepted with changes: the policy adds what is missing.",
+    rejected: `Rejected: ${result.findings.length} problem(s).`,
+  }[result.verdict];
+  verdict.className = result.verdict;
+  for (const f of result.findings) {
+    const li = document.createElement("li");
+    li.textContent = f.text;
+    li.dataset.rule = f.rule;
+    $("findings").append(li);
+  }
+  for (const c of result.changes) {
+    const li = document.createElement("li");
+    li.textContent = `disruption-guard ${c}`;
+    $("findings").append(li);
+  }
+  if (result.grid.error) {
+    verdict.textContent += ` ${result.grid.error}`;
+    return;
+  }
+  result.reasons.forEach((reason, r) => {
+    const table = document.createElement("table");
+    table.className = "heat";
+    table.dataset.reason = reason;
+    table.createCaption().textContent =
+      `${reason}: nodes that may be disrupted at once (pool of ${result.poolSize}, maxBudgetNodes allows ${result.maxNodes})`;
+    const head = table.createTHead().insertRow();
+    head.insertCell().outerHTML = "<th></th>";
+    for (let h = 0; h < 24; h++) head.insertCell().outerHTML = `<th>${String(h).padStart(2, "0")}</th>`;
+    const body = table.createTBody();
+    for (const day of result.grid) {
+      const row = body.insertRow();
+      row.insertCell().outerHTML = `<th>${day.date}</th>`;
+      day.hours.forEach((cells, hour) => {
+        const td = row.insertCell();
+        const value = cells[r];
+        td.textContent = value === "unbounded" ? "∞" : value ?? "";
+        td.className = cellClass(value, result.maxNodes);
+        if (isBusiness(result.business, day.date.slice(0, 3), hour)) td.classList.add("business");
+      });
+    }
+    $("heatmap").append(table);
+  });
+  $("freeze").textContent = result.freeze.length ? `budgets:\n${result.freeze.join("\n")}` : "(no businessHours in the settings)";
+}
+
+function run() {
+  const result = JSON.parse(
+    evaluate($("nodepool").value, $("settings").value, $("zone").value, Number($("nodes").value) || 1, Date.now()),
+  );
+  draw(result);
+}
+
+await init();
+$("nodepool").value = FIXED;
+$("settings").value = SETTINGS;
+$("evaluate").addEventListener("click", run);
+run();
+document.body.dataset.ready = "true";

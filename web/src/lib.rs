@@ -1,0 +1,158 @@
+//! The playground's one entry point: the same engine and the same admission decision as the policy, for a
+//! NodePool pasted as YAML, with the week laid out as a heatmap.
+
+use disruption_guard_engine::admission::{self, Decision};
+use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::heatmap::{self, Cell};
+use disruption_guard_engine::nodepool::{NodePool, Reason};
+use disruption_guard_engine::nodepool_rules::horizon;
+use disruption_guard_engine::settings::Settings;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Evaluates `nodepool_yaml` under `settings_yaml` at `now_ms` (JavaScript `Date.now()`), the week laid out
+/// in `zone` at a pool size of `pool_size`. Returns JSON: `{error}` or `{verdict, findings, changes, grid,
+/// business, maxNodes, freeze}`.
+#[wasm_bindgen]
+pub fn evaluate(
+    nodepool_yaml: &str,
+    settings_yaml: &str,
+    zone: &str,
+    pool_size: u32,
+    now_ms: f64,
+) -> String {
+    match run(
+        nodepool_yaml,
+        settings_yaml,
+        zone,
+        u64::from(pool_size),
+        (now_ms / 60_000.0).floor() as i64,
+    ) {
+        Ok(v) => v.to_string(),
+        Err(e) => json!({"error": e}).to_string(),
+    }
+}
+
+fn run(
+    nodepool_yaml: &str,
+    settings_yaml: &str,
+    zone: &str,
+    pool_size: u64,
+    now: i64,
+) -> Result<Value, String> {
+    let settings_value: Value = if settings_yaml.trim().is_empty() {
+        json!({})
+    } else {
+        serde_yaml::from_str(settings_yaml).map_err(|e| format!("settings: {e}"))?
+    };
+    let settings = Settings::from_json(settings_value.to_string().as_bytes())?;
+    let object: Value =
+        serde_yaml::from_str(nodepool_yaml).map_err(|e| format!("NodePool YAML: {e}"))?;
+    if object["kind"] != "NodePool" {
+        return Err("paste a NodePool (kind: NodePool, apiVersion: karpenter.sh/v1)".into());
+    }
+    let zone: chrono_tz::Tz = zone
+        .parse()
+        .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?;
+
+    let decision = admission::nodepool(&object, None, &settings, now, None);
+    let (verdict, findings, changes) = match &decision {
+        Decision::Accept(_) => ("accepted", Vec::new(), Vec::new()),
+        Decision::Mutate(_, changes, _) => ("mutated", Vec::new(), changes.clone()),
+        Decision::Reject(f) => (
+            "rejected",
+            f.iter()
+                .map(|f| json!({"rule": f.rule.id(), "text": f.to_string()}))
+                .collect(),
+            Vec::new(),
+        ),
+    };
+
+    let pool =
+        NodePool::deserialize(&object).map_err(|e| format!("the NodePool cannot be read: {e}"))?;
+    let grid = match heatmap::week(&pool, pool_size, zone, now) {
+        Ok(g) => json!(g.days.iter().map(|d| json!({
+            "date": d.date.format("%a %m-%d").to_string(),
+            "hours": d.hours.iter().map(|h| h.iter().map(cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()),
+        Err(e) => json!({"error": e}),
+    };
+    // Business hours in the grid's zone (local wall clock), to outline them.
+    let business = settings.business_hours.as_ref().filter(|b| b.timezone.0 == zone).map(|b| {
+        json!({"days": b.days.iter().map(|d| d.to_string()).collect::<Vec<_>>(), "start": b.start.0, "end": b.end.0})
+    });
+    let freeze = settings
+        .business_hours
+        .as_ref()
+        .map(|b| {
+            freeze_budgets(&utc_windows(b, horizon(now)), None)
+                .iter()
+                .map(|f| f.to_yaml(0))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    Ok(json!({
+        "verdict": verdict,
+        "findings": findings,
+        "changes": changes,
+        "grid": grid,
+        "reasons": Reason::ALL.map(Reason::name),
+        "business": business,
+        "maxNodes": settings.node_pools.max_budget_nodes.resolve(pool_size).min(pool_size),
+        "poolSize": pool_size,
+        "freeze": freeze,
+    }))
+}
+
+/// A number, `"unbounded"`, or `null` for a skipped hour.
+fn cell(c: &Cell) -> Value {
+    match c {
+        Cell::Allowed(n) => json!(n),
+        Cell::Unbounded => json!("unbounded"),
+        Cell::Skipped => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW_MS: f64 = (20_781.0 * 1440.0 + 6.0 * 60.0 + 43.0) * 60_000.0; // Tue 2026-11-24 15:43 KST
+    const SEOUL: &str = "businessHours: {timezone: Asia/Seoul}\nnodePools: {allowedConsolidationPolicies: [WhenEmpty]}";
+    const INCIDENT: &str = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: general-purpose}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n      requirements: []\n  disruption:\n    consolidationPolicy: WhenEmptyOrUnderutilized\n    consolidateAfter: 30s\n    budgets: [{nodes: \"100%\"}]\n";
+
+    #[test]
+    fn the_incident_pool_is_rejected_and_every_hour_is_over_the_maximum() {
+        let v: Value =
+            serde_json::from_str(&evaluate(INCIDENT, SEOUL, "Asia/Seoul", 30, NOW_MS)).unwrap();
+        assert_eq!(v["verdict"], "rejected");
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "nodepool-budget-max")
+        );
+        assert_eq!(v["grid"][0]["hours"][15][0], 30, "100% of 30 at 15:00 KST");
+        assert_eq!(v["maxNodes"], 3);
+        assert_eq!(
+            v["freeze"][0],
+            "- nodes: \"0\"\n  schedule: \"0 0 * * 1-5\"\n  duration: 9h"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        for (pool, settings, zone) in [
+            ("kind: Pod", "", "UTC"),
+            ("{{{", "", "UTC"),
+            (INCIDENT, "nope: 1", "UTC"),
+            (INCIDENT, "", "Mars/Base"),
+        ] {
+            let v: Value =
+                serde_json::from_str(&evaluate(pool, settings, zone, 10, NOW_MS)).unwrap();
+            assert!(v["error"].is_string(), "{pool} / {settings} / {zone}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+// The playground in a real browser: Debian's Chromium, driven by playwright-core, loading web/ from a
+// loopback server. `SCREENSHOTS=1` also writes docs/playground-{fixed,incident}.png.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const WEB = fileURLToPath(new URL("..", import.meta.url));
+const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
+
+const INCIDENT = `apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: general-purpose
+spec:
+  template:
+    spec:
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+      requirements: []
+  disruption:
+    consolidationPolicy: WhenEmptyOrUnderutilized
+    consolidateAfter: 30s
+    budgets:
+      - nodes: "100%"
+`;
+
+let server, browser, page, base;
+
+before(async () => {
+  server = createServer(async (req, res) => {
+    const path = normalize(join(WEB, decodeURIComponent(new URL(req.url, "http://x").pathname)));
+    const file = path.endsWith("/") ? join(path, "index.html") : path;
+    if (!file.startsWith(WEB)) return res.writeHead(403).end();
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1600, height: 1300 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  await page.goto(base);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 20000 });
+  assert.deepEqual(errors, []);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const shot = async (name) => {
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: join(DOCS, `playground-${name}.png`), fullPage: true });
+};
+
+test("the fixed pool is accepted and Seoul business hours show frozen", async () => {
+  assert.match(await page.textContent("#verdict"), /^Accepted/);
+  // Tuesday 10:00 KST in the Underutilized table: frozen, outlined as business hours.
+  const cell = page.locator('table[data-reason="Underutilized"] tbody tr').first().locator("td").nth(10);
+  const weekday = await page.locator('table[data-reason="Underutilized"] tbody tr').first().locator("th").textContent();
+  if (!["Sat", "Sun"].includes(weekday.slice(0, 3))) {
+    assert.equal(await cell.textContent(), "0");
+    assert.match(await cell.getAttribute("class"), /frozen/);
+    assert.match(await cell.getAttribute("class"), /business/);
+  }
+  assert.match(await page.textContent("#freeze"), /schedule: "0 0 \* \* 1-5"/);
+  await shot("fixed");
+});
+
+test("the incident pool is rejected and its cells are over the maximum", async () => {
+  await page.fill("#nodepool", INCIDENT);
+  await page.click("#evaluate");
+  await page.waitForSelector("#verdict.rejected");
+  const findings = await page.locator("#findings li").allTextContents();
+  assert.ok(findings.some((f) => f.includes("[nodepool-budget-max]") && f.includes('"100%"')), findings.join("\n"));
+  assert.ok(findings.some((f) => f.includes("[nodepool-consolidate-after]") && f.includes('"30s"')));
+  const over = page.locator('table[data-reason="Underutilized"] td.over');
+  assert.equal(await over.count(), 7 * 24, "every hour of the week allows all 30 nodes");
+  assert.equal(await over.first().textContent(), "30");
+  await shot("incident");
+});
+
+test("a lone freeze leaves unbounded hours in the warning colour", async () => {
+  await page.fill("#nodepool", INCIDENT.replace('- nodes: "100%"', '- {nodes: "0", schedule: "0 0 * * 1-5", duration: 9h}'));
+  await page.click("#evaluate");
+  await page.waitForSelector("td.unbounded");
+  assert.ok((await page.locator('table[data-reason="Drifted"] td.unbounded').count()) > 0);
+  assert.equal(await page.locator('table[data-reason="Drifted"] td.unbounded').first().textContent(), "∞");
+});
+
+test("bad input is reported, not thrown", async () => {
+  await page.fill("#nodepool", "kind: Pod");
+  await page.click("#evaluate");
+  assert.match(await page.textContent("#verdict"), /^Error: paste a NodePool/);
+});
