@@ -11,9 +11,7 @@ use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::capacity;
 use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::heatmap::{self, Cell};
-use disruption_guard_engine::k8s::{
-    Cluster, NODEPOOL_LABEL, Namespace, list_items, list_workloads,
-};
+use disruption_guard_engine::k8s::{Cluster, NODEPOOL_LABEL, Namespace};
 use disruption_guard_engine::nodepool::{NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
 use disruption_guard_engine::settings::{BusinessHours, Settings};
@@ -171,16 +169,7 @@ fn check(
     let settings = load_settings(settings)?;
     let now = now_minute(now)?;
     let objects = manifests::load(files)?;
-    let of_kind = |kind: &str| json!({"items": objects.iter().filter(|o| manifests::kind(o) == kind).cloned().collect::<Vec<_>>()});
-    let mut workloads = list_workloads(&of_kind("Deployment"), "Deployment");
-    workloads.extend(list_workloads(&of_kind("StatefulSet"), "StatefulSet"));
-    let cluster = Cluster {
-        nodes: list_items(&of_kind("Node")),
-        pods: list_items(&of_kind("Pod")),
-        workloads,
-        pdbs: list_items(&of_kind("PodDisruptionBudget")),
-        hpas: list_items(&of_kind("HorizontalPodAutoscaler")),
-    };
+    let cluster = Cluster::from_objects(&objects);
     // Pool sizes come from status.nodes, or else from the Nodes in the files.
     let node_pools: Vec<Value> = objects
         .iter()

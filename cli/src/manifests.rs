@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use disruption_guard_engine::k8s::manifest_objects;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -13,41 +14,10 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Vec<Value>, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         for doc in serde_yaml::Deserializer::from_str(&text) {
             let value = Value::deserialize(doc).map_err(|e| format!("{}: {e}", path.display()))?;
-            flatten(value, &mut objects);
+            manifest_objects(value, &mut objects);
         }
     }
     Ok(objects)
-}
-
-fn flatten(value: Value, out: &mut Vec<Value>) {
-    match value {
-        Value::Null => {}
-        Value::Object(ref map)
-            if map
-                .get("kind")
-                .and_then(Value::as_str)
-                .is_some_and(|k| k.ends_with("List")) =>
-        {
-            for item in map
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                flatten(item.clone(), out);
-            }
-        }
-        Value::Object(map) if !map.contains_key("kind") => {
-            // { Kind: [objects…] }, as in examples/cluster.yaml.
-            for (kind, items) in map {
-                for mut item in items.as_array().cloned().unwrap_or_default() {
-                    item["kind"] = Value::String(kind.clone());
-                    out.push(item);
-                }
-            }
-        }
-        other => out.push(other),
-    }
 }
 
 pub fn kind(object: &Value) -> &str {

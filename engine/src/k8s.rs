@@ -292,6 +292,55 @@ pub struct Namespace {
     pub pods: Vec<Pod>,
 }
 
+impl Cluster {
+    /// A cluster from manifests: Nodes, Pods, Deployments, StatefulSets, PDBs and HPAs among `objects`
+    /// (each with its `kind`); anything else is ignored.
+    pub fn from_objects(objects: &[Value]) -> Cluster {
+        let of_kind = |kind: &str| serde_json::json!({"items": objects.iter().filter(|o| o["kind"] == kind).cloned().collect::<Vec<_>>()});
+        let mut workloads = list_workloads(&of_kind("Deployment"), "Deployment");
+        workloads.extend(list_workloads(&of_kind("StatefulSet"), "StatefulSet"));
+        Cluster {
+            nodes: list_items(&of_kind("Node")),
+            pods: list_items(&of_kind("Pod")),
+            workloads,
+            pdbs: list_items(&of_kind("PodDisruptionBudget")),
+            hpas: list_items(&of_kind("HorizontalPodAutoscaler")),
+        }
+    }
+}
+
+/// Objects from one manifest document: itself, the items of a `kind: …List`, or the objects of a kind-keyed
+/// map (`{Deployment: [...], Pod: [...]}`, as in examples/cluster.yaml) with their `kind` set.
+pub fn manifest_objects(document: Value, out: &mut Vec<Value>) {
+    match document {
+        Value::Null => {}
+        Value::Object(ref map)
+            if map
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List")) =>
+        {
+            for item in map
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                manifest_objects(item.clone(), out);
+            }
+        }
+        Value::Object(map) if !map.contains_key("kind") => {
+            for (kind, items) in map {
+                for mut item in items.as_array().cloned().unwrap_or_default() {
+                    item["kind"] = Value::String(kind.clone());
+                    out.push(item);
+                }
+            }
+        }
+        other => out.push(other),
+    }
+}
+
 /// The items of a Kubernetes `List` response; items that do not decode are skipped.
 pub fn list_items<T: for<'de> Deserialize<'de>>(list: &Value) -> Vec<T> {
     list.get("items")

@@ -4,6 +4,7 @@
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::heatmap::{self, Cell};
+use disruption_guard_engine::k8s::{Cluster, manifest_objects};
 use disruption_guard_engine::nodepool::{NodePool, Reason};
 use disruption_guard_engine::nodepool_rules::horizon;
 use disruption_guard_engine::settings::Settings;
@@ -47,16 +48,28 @@ fn run(
         serde_yaml::from_str(settings_yaml).map_err(|e| format!("settings: {e}"))?
     };
     let settings = Settings::from_json(settings_value.to_string().as_bytes())?;
-    let object: Value =
-        serde_yaml::from_str(nodepool_yaml).map_err(|e| format!("NodePool YAML: {e}"))?;
-    if object["kind"] != "NodePool" {
-        return Err("paste a NodePool (kind: NodePool, apiVersion: karpenter.sh/v1)".into());
+    // The NodePool, optionally followed by the Nodes, Pods, workloads and PDBs of a cluster (more documents).
+    let mut objects = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(nodepool_yaml) {
+        let value = Value::deserialize(doc).map_err(|e| format!("YAML: {e}"))?;
+        manifest_objects(value, &mut objects);
     }
+    let Some(object) = objects.iter().find(|o| o["kind"] == "NodePool").cloned() else {
+        return Err("paste a NodePool (kind: NodePool, apiVersion: karpenter.sh/v1)".into());
+    };
+    let cluster = Cluster::from_objects(&objects);
     let zone: chrono_tz::Tz = zone
         .parse()
         .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?;
 
-    let decision = admission::nodepool(&object, None, &settings, now, None);
+    let with_capacity = settings.capacity.enabled && !cluster.nodes.is_empty();
+    let decision = admission::nodepool(
+        &object,
+        None,
+        &settings,
+        now,
+        with_capacity.then_some(Ok(&cluster)),
+    );
     let (verdict, findings, changes) = match &decision {
         Decision::Accept(_) => ("accepted", Vec::new(), Vec::new()),
         Decision::Mutate(_, changes, _) => ("mutated", Vec::new(), changes.clone()),
@@ -139,6 +152,40 @@ mod tests {
         assert_eq!(
             v["freeze"][0],
             "- nodes: \"0\"\n  schedule: \"0 0 * * 1-5\"\n  duration: 9h"
+        );
+    }
+
+    #[test]
+    fn pasted_workloads_feed_the_capacity_calculator() {
+        let mut yaml = INCIDENT
+            .replace("100%", "30%")
+            .replace("WhenEmptyOrUnderutilized", "WhenEmpty")
+            .replace("30s", "5m");
+        for i in 1..=10 {
+            yaml.push_str(&format!("---\nkind: Node\nmetadata: {{name: n{i}, labels: {{karpenter.sh/nodepool: general-purpose}}}}\n"));
+        }
+        for i in 1..=3 {
+            yaml.push_str(&format!(
+                "---\nkind: Pod\nmetadata: {{name: api-{i}, namespace: shop, labels: {{app: api}}}}\nspec: {{nodeName: n{i}}}\n"
+            ));
+        }
+        yaml.push_str("---\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec: {replicas: 3, selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}}}\n");
+        let no_freeze = "nodePools: {allowedConsolidationPolicies: [WhenEmpty]}";
+        let v: Value =
+            serde_json::from_str(&evaluate(&yaml, no_freeze, "UTC", 10, NOW_MS)).unwrap();
+        assert_eq!(v["verdict"], "rejected", "{v}");
+        let texts: Vec<&str> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["text"].as_str())
+            .collect();
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("[nodepool-capacity]")
+                    && t.contains("api: 3 replicas on 3 nodes")),
+            "{texts:?}"
         );
     }
 

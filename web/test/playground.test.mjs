@@ -101,6 +101,20 @@ test("a lone freeze leaves unbounded hours in the warning colour", async () => {
   assert.equal(await page.locator('table[data-reason="Drifted"] td.unbounded').first().textContent(), "∞");
 });
 
+test("pasted nodes, pods and a Deployment feed the capacity calculator", async () => {
+  const nodes = Array.from({ length: 10 }, (_, i) =>
+    `---\nkind: Node\nmetadata: {name: n${i}, labels: {karpenter.sh/nodepool: general-purpose}}\n`).join("");
+  const pods = [0, 1, 2].map((i) =>
+    `---\nkind: Pod\nmetadata: {name: api-${i}, namespace: shop, labels: {app: api}}\nspec: {nodeName: n${i}}\n`).join("");
+  const deployment = "---\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n" +
+    "spec: {replicas: 3, selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}}}\n";
+  await page.fill("#nodepool", INCIDENT + nodes + pods + deployment);
+  await page.click("#evaluate");
+  await page.waitForSelector("#verdict.rejected");
+  const findings = await page.locator("#findings li").allTextContents();
+  assert.ok(findings.some((f) => f.includes("[nodepool-capacity]") && f.includes("api: 3 replicas on 3 nodes")), findings.join("\n"));
+});
+
 test("bad input is reported, not thrown", async () => {
   await page.fill("#nodepool", "kind: Pod");
   await page.click("#evaluate");
