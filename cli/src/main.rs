@@ -11,7 +11,7 @@ use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::capacity;
 use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::heatmap::{self, Cell};
-use disruption_guard_engine::k8s::{Cluster, NODEPOOL_LABEL, Namespace};
+use disruption_guard_engine::k8s::{Cluster, Namespace};
 use disruption_guard_engine::nodepool::{NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
 use disruption_guard_engine::settings::{BusinessHours, Settings};
@@ -178,16 +178,7 @@ fn check(
             let mut pool = p.clone();
             if pool.pointer("/status/nodes").is_none() {
                 let name = manifests::name(p);
-                let count = cluster
-                    .nodes
-                    .iter()
-                    .filter(|n| {
-                        n.metadata
-                            .labels
-                            .get(NODEPOOL_LABEL)
-                            .is_some_and(|l| l == name)
-                    })
-                    .count();
+                let count = cluster.pool_nodes(name).count();
                 pool["status"] = json!({"nodes": count});
             }
             pool

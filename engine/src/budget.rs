@@ -16,7 +16,6 @@ pub struct BudgetActivity {
     pub index: usize,
     pub nodes: IntOrPercent,
     pub reasons: Reasons,
-    pub scheduled: bool,
     pub active: SpanSet,
 }
 
@@ -75,7 +74,6 @@ impl Timeline {
                 index,
                 nodes,
                 reasons: budget.reasons(),
-                scheduled: budget.schedule.is_some(),
                 active,
             });
         }

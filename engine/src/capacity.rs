@@ -112,17 +112,7 @@ pub fn analyze(
     settings: &Settings,
     now: Minute,
 ) -> Option<PoolReport> {
-    let pool_nodes: HashSet<&str> = cluster
-        .nodes
-        .iter()
-        .filter(|n| {
-            n.metadata
-                .labels
-                .get(NODEPOOL_LABEL)
-                .is_some_and(|p| p == name)
-        })
-        .map(|n| n.metadata.name.as_str())
-        .collect();
+    let pool_nodes: HashSet<&str> = cluster.pool_nodes(name).collect();
     let n = pool_nodes.len() as u64;
     let horizon = Span::new(now, now + MINUTES_PER_WEEK);
     let timeline = Timeline::build(&pool.budgets(), horizon).ok()?;

@@ -293,6 +293,19 @@ pub struct Namespace {
 }
 
 impl Cluster {
+    /// The names of NodePool `pool`'s nodes (by their `karpenter.sh/nodepool` label).
+    pub fn pool_nodes<'a>(&'a self, pool: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.nodes
+            .iter()
+            .filter(move |n| {
+                n.metadata
+                    .labels
+                    .get(NODEPOOL_LABEL)
+                    .is_some_and(|p| p == pool)
+            })
+            .map(|n| n.metadata.name.as_str())
+    }
+
     /// A cluster from manifests: Nodes, Pods, Deployments, StatefulSets, PDBs and HPAs among `objects`
     /// (each with its `kind`); anything else is ignored.
     pub fn from_objects(objects: &[Value]) -> Cluster {
