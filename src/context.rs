@@ -46,6 +46,9 @@ pub fn namespace(namespace: &str) -> Result<Namespace, String> {
     })
 }
 
+/// Beyond this the calculator would not answer within PolicyServer's timeout (BENCHMARKS.md).
+const MAX_PODS: usize = 100_000;
+
 /// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`
 /// label) and, when it has any, the cluster's pods, PDBs and workloads. `list_resources_all` is the waPC
 /// operation behind the SDK's `list_all_resources` (`ListAllResourcesRequest`).
@@ -74,6 +77,16 @@ pub fn pool(pool: &str) -> Result<Cluster, String> {
         "spec.nodeName",
     ];
     let pods = list_all("v1", "Pod", None, &pod_masks)?;
+    let pod_count = pods
+        .get("items")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if pod_count > MAX_PODS {
+        return Err(format!(
+            "the cluster runs {pod_count} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
+             admission request; run `disruption-guard check` on a snapshot offline instead"
+        ));
+    }
     let pdb_masks = [
         "metadata.name",
         "metadata.namespace",

@@ -30,10 +30,11 @@ pub enum Rule {
     WorkloadSpreadSelectsNothing,
     WorkloadCapacity,
     LookupFailed,
+    InputTooLarge,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 25] = [
         Rule::CrdSchema,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
@@ -58,6 +59,7 @@ impl Rule {
         Rule::WorkloadSpreadSelectsNothing,
         Rule::WorkloadCapacity,
         Rule::LookupFailed,
+        Rule::InputTooLarge,
     ];
 
     pub fn id(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Rule {
             Rule::WorkloadSpreadSelectsNothing => "workload-spread-selects-nothing",
             Rule::WorkloadCapacity => "workload-capacity",
             Rule::LookupFailed => "context-lookup-failed",
+            Rule::InputTooLarge => "input-too-large",
         }
     }
 }

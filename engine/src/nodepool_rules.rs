@@ -121,8 +121,29 @@ fn consolidate_after(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding
     );
 }
 
+/// Longer schedules are refused before parsing: no real cron expression comes near it.
+pub const MAX_SCHEDULE_LEN: usize = 1024;
+
 fn budgets(pool: &NodePool, settings: &Settings, now: Minute, out: &mut Vec<Finding>) {
     let budgets = pool.budgets();
+    if let Some((i, b)) = budgets.iter().enumerate().find(|(_, b)| {
+        b.schedule
+            .as_ref()
+            .is_some_and(|s| s.len() > MAX_SCHEDULE_LEN)
+    }) {
+        out.push(
+            Finding::new(
+                Rule::InputTooLarge,
+                format!("spec.disruption.budgets[{i}].schedule"),
+                format!("{} characters", b.schedule.as_ref().map_or(0, String::len)),
+            )
+            .problem(format!(
+                "a schedule longer than {MAX_SCHEDULE_LEN} characters is not evaluated."
+            ))
+            .fix("write the five cron fields (minute hour day-of-month month day-of-week) only"),
+        );
+        return;
+    }
     for (i, b) in budgets.iter().enumerate() {
         if b.schedule.is_some() && b.nodes.is_none() {
             out.push(
@@ -623,6 +644,18 @@ mod tests {
             ]
         );
         assert!(f[0].value.contains("absent"));
+    }
+
+    #[test]
+    fn oversized_schedules_are_refused_without_parsing() {
+        let long = format!("0 0 {} * *", vec!["1"; 600].join(","));
+        let p = pool(
+            json!({"consolidateAfter": "5m", "budgets": [{"nodes": "0", "schedule": long, "duration": "1h"}]}),
+        );
+        assert_eq!(
+            rules(&check(&p, None, &Settings::default(), NOW)),
+            ["input-too-large"]
+        );
     }
 
     #[test]

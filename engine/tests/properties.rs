@@ -1,0 +1,173 @@
+//! Property tests: the interval engine against minute-by-minute oracles, and freeze injection against the
+//! freeze check, on random inputs.
+
+use disruption_guard_engine::budget::Timeline;
+use disruption_guard_engine::cron::{Schedule, civil_from_days};
+use disruption_guard_engine::nodepool::{Budget, Reason};
+use disruption_guard_engine::nodepool_mutation::mutate;
+use disruption_guard_engine::nodepool_rules::check;
+use disruption_guard_engine::settings::Settings;
+use disruption_guard_engine::spans::Span;
+use proptest::prelude::*;
+use serde_json::json;
+
+/// 2026-11-24T00:00Z.
+const DAY0: i64 = 20_781 * 1440;
+
+/// One field of a robfig expression, valid by construction, for values `min..=max`.
+fn field(min: u32, max: u32) -> impl Strategy<Value = String> {
+    let one = prop_oneof![
+        Just("*".to_string()),
+        Just("?".to_string()),
+        (min..=max).prop_map(|a| a.to_string()),
+        (min..=max, min..=max).prop_map(|(a, b)| format!("{}-{}", a.min(b), a.max(b))),
+        (1u32..=7).prop_map(|n| format!("*/{n}")),
+        (min..=max, 1u32..=7).prop_map(|(a, n)| format!("{a}/{n}")),
+        (min..=max, min..=max, 1u32..=5).prop_map(|(a, b, n)| format!("{}-{}/{n}", a.min(b), a.max(b))),
+    ];
+    prop::collection::vec(one, 1..=3).prop_map(|parts| parts.join(","))
+}
+
+fn schedule() -> impl Strategy<Value = String> {
+    (field(0, 59), field(0, 23), field(1, 31), field(1, 12), field(0, 6)).prop_map(|(m, h, dom, mon, dow)| format!("{m} {h} {dom} {mon} {dow}"))
+}
+
+/// The values a field expression allows, and whether robfig marks it with its star bit: written from robfig's
+/// `getRange` rules (a `*`/`?` with step 1 is a star; `a/n` runs to the field's maximum).
+fn oracle_field(expr: &str, min: u32, max: u32) -> (Vec<bool>, bool) {
+    let mut allowed = vec![false; 64];
+    let mut star = false;
+    for part in expr.split(',') {
+        let (range, step) = match part.split_once('/') {
+            Some((r, s)) => (r, s.parse::<u32>().unwrap()),
+            None => (part, 1),
+        };
+        let (lo, hi) = if range == "*" || range == "?" {
+            if step == 1 {
+                star = true;
+            }
+            (min, max)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (a.parse().unwrap(), b.parse().unwrap())
+        } else {
+            let a: u32 = range.parse().unwrap();
+            (a, if part.contains('/') { max } else { a })
+        };
+        for v in (lo..=hi).step_by(step as usize) {
+            allowed[v as usize] = true;
+        }
+    }
+    (allowed, star)
+}
+
+/// Does `spec` fire at minute `t`: straight from robfig's `SpecSchedule.Next` and `dayMatches`.
+fn oracle_fires(spec: &str, t: i64) -> bool {
+    let f: Vec<&str> = spec.split(' ').collect();
+    let (minute, _) = oracle_field(f[0], 0, 59);
+    let (hour, _) = oracle_field(f[1], 0, 23);
+    let (dom, dom_star) = oracle_field(f[2], 1, 31);
+    let (month, _) = oracle_field(f[3], 1, 12);
+    let (dow, dow_star) = oracle_field(f[4], 0, 6);
+    let day = t.div_euclid(1440);
+    let (_, m, d) = civil_from_days(day);
+    let weekday = (day + 4).rem_euclid(7) as usize;
+    let day_ok = if dom_star || dow_star { dom[d as usize] && dow[weekday] } else { dom[d as usize] || dow[weekday] };
+    let in_day = t.rem_euclid(1440);
+    month[m as usize] && day_ok && hour[(in_day / 60) as usize] && minute[(in_day % 60) as usize]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn cron_windows_match_minute_by_minute_evaluation(spec in schedule(), duration in 1i64..900, start in 0i64..(60 * 1440)) {
+        let s = Schedule::parse(&spec).unwrap();
+        let (from, to) = (DAY0 + start, DAY0 + start + 2 * 1440);
+        let active = s.activity(from, to, duration);
+        if !s.fires_at_all() {
+            prop_assert_eq!(active.total(), to - from, "never firing: always active");
+            return Ok(());
+        }
+        // Active at t iff some fire h has t - d < h <= t.
+        let fires: Vec<bool> = (from - duration..to).map(|t| oracle_fires(&spec, t)).collect();
+        for t in (from..to).step_by(11) {
+            let lo = (t - duration + 1 - (from - duration)) as usize;
+            let hi = (t - (from - duration)) as usize;
+            let expected = fires[lo..=hi].iter().any(|f| *f);
+            prop_assert_eq!(active.contains(t), expected, "{} +{}m at minute {}", spec, duration, t - from);
+        }
+    }
+
+    #[test]
+    fn the_budget_timeline_matches_minute_by_minute_evaluation(
+        budgets in prop::collection::vec(
+            (prop::sample::select(vec!["0", "1", "3", "10%", "50%", "100%"]),
+             prop::option::of((prop::sample::select(vec!["0 9 * * 1-5", "*/20 * * * *", "0 22 * * 0,6", "30 1 * * *"]), 10i64..600)),
+             prop::option::of(prop::sample::subsequence(vec!["Underutilized", "Empty", "Drifted"], 0..=3))),
+            0..4),
+        nodes in 1u64..60,
+    ) {
+        let budgets: Vec<Budget> = budgets
+            .into_iter()
+            .map(|(n, sched, reasons)| Budget {
+                nodes: Some(n.to_string()),
+                schedule: sched.map(|(s, _)| s.to_string()),
+                duration: sched.map(|(_, d)| format!("{d}m")),
+                reasons: reasons.map(|r| r.into_iter().map(String::from).collect()),
+            })
+            .collect();
+        let horizon = Span::new(DAY0, DAY0 + 2 * 1440);
+        let t = Timeline::build(&budgets, horizon).unwrap();
+        for minute in (horizon.start..horizon.end).step_by(17) {
+            let seg = t.segments.iter().find(|s| s.span.start <= minute && minute < s.span.end).unwrap();
+            for reason in Reason::ALL {
+                let expected = budgets
+                    .iter()
+                    .filter(|b| b.reasons().contains(reason))
+                    .filter(|b| match (&b.schedule, &b.duration) {
+                        (Some(s), Some(d)) => {
+                            let d: i64 = d.trim_end_matches('m').parse().unwrap();
+                            (minute - d + 1..=minute).any(|h| oracle_fires(s, h))
+                        }
+                        _ => true,
+                    })
+                    .map(|b| b.nodes().unwrap().resolve(nodes))
+                    .min();
+                prop_assert_eq!(t.allowed(seg.active, reason, nodes), expected);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn injected_freezes_always_pass_the_freeze_check(
+        zone in prop::sample::select(vec![
+            "Asia/Seoul", "Europe/Berlin", "America/Los_Angeles", "Australia/Sydney", "Asia/Kolkata",
+            "Australia/Adelaide", "Asia/Kathmandu", "America/Sao_Paulo", "Pacific/Auckland", "UTC", "America/St_Johns",
+        ]),
+        days in prop::sample::subsequence(vec!["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], 1..=7),
+        start in 0u32..96,
+        length in 1u32..95,
+        reasons in prop::sample::subsequence(vec!["Underutilized", "Empty", "Drifted"], 1..=3),
+        day_offset in 0i64..365,
+    ) {
+        let end = (start + length) % 96;
+        let hhmm = |q: u32| format!("{:02}:{:02}", q / 4, q % 4 * 15);
+        let settings: Settings = serde_json::from_value(json!({
+            "businessHours": {"timezone": zone, "days": days, "start": hhmm(start), "end": hhmm(end)},
+            "nodePools": {"freezeReasons": reasons},
+        })).unwrap();
+        let now = DAY0 + day_offset * 1440 + 6 * 60;
+        let mut pool = json!({
+            "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "p"},
+            "spec": {"template": {"spec": {"nodeClassRef": {"group": "g", "kind": "K", "name": "n"}, "requirements": []}},
+                     "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}}
+        });
+        mutate(&mut pool, &settings, now);
+        let findings = check(&pool, None, &settings, now);
+        prop_assert!(findings.is_empty(), "{} {:?} {}-{}: {:?}", zone, days, hhmm(start), hhmm(end), findings);
+    }
+}
