@@ -23,13 +23,24 @@ fn field(min: u32, max: u32) -> impl Strategy<Value = String> {
         (min..=max, min..=max).prop_map(|(a, b)| format!("{}-{}", a.min(b), a.max(b))),
         (1u32..=7).prop_map(|n| format!("*/{n}")),
         (min..=max, 1u32..=7).prop_map(|(a, n)| format!("{a}/{n}")),
-        (min..=max, min..=max, 1u32..=5).prop_map(|(a, b, n)| format!("{}-{}/{n}", a.min(b), a.max(b))),
+        (min..=max, min..=max, 1u32..=5).prop_map(|(a, b, n)| format!(
+            "{}-{}/{n}",
+            a.min(b),
+            a.max(b)
+        )),
     ];
     prop::collection::vec(one, 1..=3).prop_map(|parts| parts.join(","))
 }
 
 fn schedule() -> impl Strategy<Value = String> {
-    (field(0, 59), field(0, 23), field(1, 31), field(1, 12), field(0, 6)).prop_map(|(m, h, dom, mon, dow)| format!("{m} {h} {dom} {mon} {dow}"))
+    (
+        field(0, 59),
+        field(0, 23),
+        field(1, 31),
+        field(1, 12),
+        field(0, 6),
+    )
+        .prop_map(|(m, h, dom, mon, dow)| format!("{m} {h} {dom} {mon} {dow}"))
 }
 
 /// The values a field expression allows, and whether robfig marks it with its star bit: written from robfig's
@@ -71,7 +82,11 @@ fn oracle_fires(spec: &str, t: i64) -> bool {
     let day = t.div_euclid(1440);
     let (_, m, d) = civil_from_days(day);
     let weekday = (day + 4).rem_euclid(7) as usize;
-    let day_ok = if dom_star || dow_star { dom[d as usize] && dow[weekday] } else { dom[d as usize] || dow[weekday] };
+    let day_ok = if dom_star || dow_star {
+        dom[d as usize] && dow[weekday]
+    } else {
+        dom[d as usize] || dow[weekday]
+    };
     let in_day = t.rem_euclid(1440);
     month[m as usize] && day_ok && hour[(in_day / 60) as usize] && minute[(in_day % 60) as usize]
 }
