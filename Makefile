@@ -5,7 +5,7 @@ SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engin
 
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench clean
+.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench fuzz clean
 
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) $(CARGO_FLAGS) build --release --target wasm32-wasip1 -p disruption-guard
@@ -66,6 +66,15 @@ demo: policy.wasm
 bench: policy.wasm
 	$(CARGO) $(CARGO_FLAGS) bench -p disruption-guard-engine
 	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests
+
+# libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target. cargo fuzz needs nightly flags; on the
+# stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are caught without a sanitizer runtime.
+FUZZ_SECONDS ?= 600
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	cd fuzz && for target in validate validate_nodepool validate_settings; do \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -dict=json.dict || exit 1; \
+	done
 
 clean:
 	$(CARGO) clean

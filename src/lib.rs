@@ -14,7 +14,7 @@ mod response;
 mod settings;
 mod workload;
 
-pub use settings::Settings;
+pub use settings::{Settings, validate_settings};
 
 #[unsafe(no_mangle)]
 pub extern "C" fn wapc_init() {

@@ -44,6 +44,38 @@ fn wasm(c: &mut Criterion) {
         ),
     ];
     let policy = Policy::new();
+    // The PDB and workload guards read their namespace: answered from examples/cluster.yaml.
+    let cluster = read_yaml("examples/cluster.yaml");
+    let context_cases = [
+        (
+            "validate PDB (minAvailable 50%, namespace of 5 workloads)",
+            payload(
+                &json!({}),
+                &read_yaml("examples/requests/pdb-api-gateway-half.json"),
+            ),
+        ),
+        (
+            "validate Deployment (3 replicas, no PDB)",
+            payload(
+                &json!({}),
+                &read_yaml("examples/requests/deployment-checkout-no-pdb.json"),
+            ),
+        ),
+        (
+            "validate Deployment (1 replica)",
+            payload(
+                &json!({}),
+                &read_yaml("examples/requests/deployment-worker-single.json"),
+            ),
+        ),
+    ];
+    let with_cluster = Policy::with_cluster(&cluster);
+    for (name, bytes) in &context_cases {
+        assert!(with_cluster.call("validate", bytes).is_ok(), "{name}");
+        c.bench_function(&format!("wasm warm: {name}"), |b| {
+            b.iter(|| with_cluster.call("validate", black_box(bytes)))
+        });
+    }
     for (name, bytes) in &cases {
         assert!(policy.call("validate", bytes).is_ok(), "{name}");
         c.bench_function(&format!("wasm warm: {name}"), |b| {
