@@ -141,19 +141,15 @@ fn list(
     kind: &str,
     field_masks: &[&str],
 ) -> Result<Value, String> {
-    let mut masks = field_masks.to_vec();
-    masks.sort_unstable();
-    let request = json!({
-        "api_version": api_version,
-        "kind": kind,
-        "namespace": namespace,
-        "label_selector": null,
-        "field_selector": null,
-        "field_masks": masks,
-    });
-    call("list_resources_by_namespace", &request).map_err(|e| {
-        format!("listing {kind} ({api_version}) in namespace {namespace:?} failed: {e}")
-    })
+    list_request(
+        "list_resources_by_namespace",
+        Some(namespace),
+        api_version,
+        kind,
+        None,
+        field_masks,
+    )
+    .map_err(|e| format!("listing {kind} ({api_version}) in namespace {namespace:?} failed: {e}"))
 }
 
 fn list_all(
@@ -162,17 +158,40 @@ fn list_all(
     label_selector: Option<&str>,
     field_masks: &[&str],
 ) -> Result<Value, String> {
+    list_request(
+        "list_resources_all",
+        None,
+        api_version,
+        kind,
+        label_selector,
+        field_masks,
+    )
+    .map_err(|e| format!("listing {kind} ({api_version}) cluster-wide failed: {e}"))
+}
+
+/// The SDK's `ListResourcesByNamespaceRequest` / `ListAllResourcesRequest` JSON (the latter has no
+/// `namespace` key); masks sorted like the SDK's `BTreeSet`.
+fn list_request(
+    operation: &str,
+    namespace: Option<&str>,
+    api_version: &str,
+    kind: &str,
+    label_selector: Option<&str>,
+    field_masks: &[&str],
+) -> Result<Value, String> {
     let mut masks = field_masks.to_vec();
     masks.sort_unstable();
-    let request = json!({
+    let mut request = json!({
         "api_version": api_version,
         "kind": kind,
         "label_selector": label_selector,
         "field_selector": null,
         "field_masks": masks,
     });
-    call("list_resources_all", &request)
-        .map_err(|e| format!("listing {kind} ({api_version}) cluster-wide failed: {e}"))
+    if let Some(ns) = namespace {
+        request["namespace"] = json!(ns);
+    }
+    call(operation, &request)
 }
 
 fn call(operation: &str, request: &Value) -> Result<Value, String> {

@@ -690,6 +690,17 @@ mod tests {
         }
     }
 
+    fn analyze_outage(p: &NodePool) -> PoolReport {
+        analyze(
+            p,
+            "general-purpose",
+            &outage_cluster(None),
+            &Settings::default(),
+            NOW,
+        )
+        .unwrap()
+    }
+
     fn report(budgets: Value, tgp: Option<&str>, pdb: Option<Value>) -> PoolReport {
         analyze(
             &pool(budgets, tgp),
@@ -765,14 +776,7 @@ mod tests {
             json!([{"nodes": "100%", "reasons": ["Empty"]}, {"nodes": "1", "reasons": ["Drifted", "Underutilized"]}]),
             None,
         );
-        let r = analyze(
-            &p,
-            "general-purpose",
-            &outage_cluster(None),
-            &Settings::default(),
-            NOW,
-        )
-        .unwrap();
+        let r = analyze_outage(&p);
         assert_eq!(
             r.max_drains(),
             1,
@@ -785,14 +789,7 @@ mod tests {
     #[test]
     fn the_finding_explains_the_outage() {
         let p = pool(json!([{"nodes": "10%"}]), None);
-        let r = analyze(
-            &p,
-            "general-purpose",
-            &outage_cluster(None),
-            &Settings::default(),
-            NOW,
-        )
-        .unwrap();
+        let r = analyze_outage(&p);
         let f = findings(&r, &p.budgets());
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].value, "Deployment shop/api-gateway");
@@ -922,14 +919,7 @@ mod tests {
             json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]),
             None,
         );
-        let r = analyze(
-            &p,
-            "general-purpose",
-            &outage_cluster(None),
-            &Settings::default(),
-            NOW,
-        )
-        .unwrap();
+        let r = analyze_outage(&p);
         let v = report_json(&r, &p, &Settings::default());
         assert_eq!(v["nodes"], 30);
         let empty = &v["reasons"]
