@@ -63,9 +63,12 @@ test: fmt lint unit-tests e2e-tests web-test
 demo: policy.wasm
 	@$(CARGO) $(CARGO_FLAGS) run -q -p e2e-tests --bin demo
 
+# The table (median and p99, wasm and native, every case) first; then criterion, natively for the engine
+# and for the same cases natively and in wasm. BENCH_FILTER selects cases by name.
 bench: policy.wasm
+	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests --bench table -- $(BENCH_FILTER)
 	$(CARGO) $(CARGO_FLAGS) bench -p disruption-guard-engine
-	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests
+	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests --bench wasm
 
 # libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target. cargo fuzz needs nightly flags; on the
 # stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are caught without a sanitizer runtime.

@@ -5,9 +5,9 @@ use guest::prelude::*;
 use kubewarden_policy_sdk::wapc_guest as guest;
 
 extern crate kubewarden_policy_sdk as kubewarden;
+use disruption_guard_engine::lookups::Host;
 use kubewarden::{protocol_version_guest, request::ValidationRequest};
 
-mod context;
 mod nodepool;
 mod pdb;
 mod response;
@@ -23,9 +23,21 @@ pub extern "C" fn wapc_init() {
     register_function("protocol_version", protocol_version_guest);
 }
 
-/// Evaluates one admission request. Never returns `Err` for bad input: a request it cannot read is
-/// rejected with a message saying why, instead of the host's opaque 500.
+/// Evaluates one admission request, looking the cluster up through the Kubewarden host.
 pub fn validate(payload: &[u8]) -> CallResult {
+    evaluate(payload, &mut host_call, now_minute())
+}
+
+/// Context-aware calls: binding `kubewarden`, namespace `kubernetes`, the waPC operations behind the SDK's
+/// `list_resources_by_namespace` and `list_all_resources`; the engine's `lookups` write the requests.
+fn host_call(operation: &str, request: &[u8]) -> Result<Vec<u8>, String> {
+    guest::host_call("kubewarden", "kubernetes", operation, request).map_err(|e| e.to_string())
+}
+
+/// [`validate`] with the host and the instant given, so that benchmarks and tests can run it natively.
+/// Never returns `Err` for bad input: a request it cannot read is rejected with a message saying why,
+/// instead of the host's opaque 500.
+pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
     let request = match ValidationRequest::<Settings>::new(payload) {
         Ok(r) => r,
         Err(e) => {
@@ -38,11 +50,13 @@ pub fn validate(payload: &[u8]) -> CallResult {
     let kind = &request.request.kind;
     match (kind.group.as_str(), kind.kind.as_str()) {
         ("karpenter.sh", "NodePool") => {
-            nodepool::validate(&request.request, &request.settings.0, now_minute())
+            nodepool::validate(&request.request, &request.settings.0, host, now)
         }
-        ("policy", "PodDisruptionBudget") => pdb::validate(&request.request, &request.settings.0),
+        ("policy", "PodDisruptionBudget") => {
+            pdb::validate(&request.request, &request.settings.0, host)
+        }
         ("apps", kind @ ("Deployment" | "StatefulSet")) => {
-            workload::validate(&request.request, kind, &request.settings.0, now_minute())
+            workload::validate(&request.request, kind, &request.settings.0, host, now)
         }
         (group, other) => response::reject(format!(
             "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools, policy/v1 \

@@ -1,13 +1,19 @@
 //! NodePool admission: the engine decides (mutate when allowed, then validate); this file answers.
 
 use disruption_guard_engine::admission;
+use disruption_guard_engine::lookups::{self, Host};
 use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
-use crate::{context, response};
+use crate::response;
 
-pub fn validate(request: &KubernetesAdmissionRequest, settings: &Settings, now: i64) -> CallResult {
+pub fn validate(
+    request: &KubernetesAdmissionRequest,
+    settings: &Settings,
+    host: &mut Host,
+    now: i64,
+) -> CallResult {
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
@@ -18,7 +24,7 @@ pub fn validate(request: &KubernetesAdmissionRequest, settings: &Settings, now: 
             .pointer("/metadata/name")
             .and_then(|n| n.as_str())
             .unwrap_or(&request.name);
-        context::pool(name)
+        lookups::pool(host, name)
     });
     let lookup = cluster.as_ref().map(|c| c.as_ref().map_err(Clone::clone));
     let decision = admission::nodepool(&request.object, old, settings, now, lookup);

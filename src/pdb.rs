@@ -1,17 +1,22 @@
 //! PodDisruptionBudget admission: defaults, then the rules, with the namespace's workloads.
 
 use disruption_guard_engine::admission;
+use disruption_guard_engine::lookups::{self, Host};
 use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
-use crate::{context, response};
+use crate::response;
 
-pub fn validate(request: &KubernetesAdmissionRequest, settings: &Settings) -> CallResult {
+pub fn validate(
+    request: &KubernetesAdmissionRequest,
+    settings: &Settings,
+    host: &mut Host,
+) -> CallResult {
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
-    let namespace = context::namespace(&request.namespace);
+    let namespace = lookups::namespace(host, &request.namespace);
     let decision = admission::pdb(
         &request.object,
         settings,

@@ -3,6 +3,9 @@
 //! Host capabilities are answered by a callback: logging is accepted, and Kubernetes lookups are answered
 //! from a cluster-state fixture (kind → objects), or refused when the test gives none.
 
+pub mod cases;
+
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -89,54 +92,57 @@ fn answer(
     payload: &[u8],
     log: &CallLog,
 ) -> Result<Vec<u8>, String> {
-    {
+    if let Ok(mut calls) = log.lock() {
         let request: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
-        if let Ok(mut calls) = log.lock() {
-            calls.push((
-                format!("{binding}/{namespace}/{operation}"),
-                request.clone(),
-            ));
-        }
-        match (binding, namespace, operation, cluster) {
-            ("kubewarden", "tracing", "log", _) => Ok(Vec::new()),
-            (
-                "kubewarden",
-                "kubernetes",
-                op @ ("list_resources_by_namespace" | "list_resources_all"),
-                Some(cluster),
-            ) => {
-                let kind = request["kind"].as_str().unwrap_or_default();
-                let namespace = (op == "list_resources_by_namespace")
-                    .then(|| request["namespace"].as_str().unwrap_or_default());
-                let selector = request["label_selector"].as_str();
-                let items: Vec<Value> = cluster[kind]
-                    .as_array()
-                    .map(|objects| {
-                        objects
-                            .iter()
-                            .filter(|o| {
-                                namespace.is_none_or(|ns| {
-                                    o.pointer("/metadata/namespace").and_then(Value::as_str)
-                                        == Some(ns)
-                                })
-                            })
-                            .filter(|o| {
-                                selector.is_none_or(|s| {
-                                    matches_equality_selector(s, &o["metadata"]["labels"])
-                                })
-                            })
-                            .cloned()
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items})
-                    .to_string()
-                    .into_bytes())
-            }
-            _ => Err(format!(
-                "Policy has not been granted access to Kubernetes resources ({binding}/{namespace}/{operation} refused by the test host)"
-            )),
-        }
+        calls.push((format!("{binding}/{namespace}/{operation}"), request));
+    }
+    match (binding, namespace, cluster) {
+        ("kubewarden", "tracing", _) if operation == "log" => Ok(Vec::new()),
+        ("kubewarden", "kubernetes", Some(cluster)) => list_answer(cluster, operation, payload),
+        _ => Err(format!(
+            "Policy has not been granted access to Kubernetes resources ({binding}/{namespace}/{operation} refused by the test host)"
+        )),
+    }
+}
+
+/// The answer to a `kubewarden/kubernetes` list call, from the cluster fixture: a `List` of the objects of
+/// the requested kind (in the namespace, matching the label selector), as PolicyServer would send it.
+pub fn list_answer(cluster: &Cluster, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+    let request: Value = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+    let namespace = match operation {
+        "list_resources_by_namespace" => Some(request["namespace"].as_str().unwrap_or_default()),
+        "list_resources_all" => None,
+        other => return Err(format!("the test host does not answer {other}")),
+    };
+    let kind = request["kind"].as_str().unwrap_or_default();
+    let selector = request["label_selector"].as_str();
+    let items: Vec<&Value> = cluster[kind]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|o| {
+            namespace.is_none_or(|ns| {
+                o.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
+            })
+        })
+        .filter(|o| selector.is_none_or(|s| matches_equality_selector(s, &o["metadata"]["labels"])))
+        .collect();
+    Ok(
+        json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items})
+            .to_string()
+            .into_bytes(),
+    )
+}
+
+/// A host for benchmarks: answers list calls from `cluster`, serializing each distinct answer once (a
+/// PolicyServer answers from its informer cache), and records nothing.
+pub fn fixture_host(cluster: Arc<Cluster>) -> impl FnMut(&str, &[u8]) -> Result<Vec<u8>, String> {
+    let mut answers: HashMap<(String, Vec<u8>), Result<Vec<u8>, String>> = HashMap::new();
+    move |operation, payload| {
+        answers
+            .entry((operation.to_string(), payload.to_vec()))
+            .or_insert_with(|| list_answer(&cluster, operation, payload))
+            .clone()
     }
 }
 
@@ -176,18 +182,40 @@ impl Policy {
         Policy::build(Some(Arc::new(cluster.clone())))
     }
 
+    /// An instance for benchmarks: lookups answered by [`fixture_host`], no call log.
+    pub fn serving(cluster: Arc<Cluster>) -> Policy {
+        let host = Mutex::new(fixture_host(cluster));
+        let callback: Box<HostCallback> =
+            Box::new(move |_id, binding, namespace, operation, payload| {
+                match (binding, namespace) {
+                    ("kubewarden", "kubernetes") => match host.lock() {
+                        Ok(mut answer) => answer(operation, payload).map_err(Into::into),
+                        Err(e) => Err(e.to_string().into()),
+                    },
+                    _ => Ok(Vec::new()),
+                }
+            });
+        Policy::with_callback(callback)
+    }
+
     fn build(cluster: Option<Arc<Cluster>>) -> Policy {
-        let engine = precompiled()
-            .rehydrate(None)
-            .expect("instantiate policy.wasm");
         let calls: CallLog = Arc::default();
         let answers: AnswerLog = Arc::default();
         let callback = host_callback(cluster, calls.clone(), answers.clone());
+        let mut policy = Policy::with_callback(callback);
+        (policy.calls, policy.answers) = (calls, answers);
+        policy
+    }
+
+    fn with_callback(callback: Box<HostCallback>) -> Policy {
+        let engine = precompiled()
+            .rehydrate(None)
+            .expect("instantiate policy.wasm");
         let host = WapcHost::new(Box::new(engine), Some(callback)).expect("waPC host");
         Policy {
             host,
-            calls,
-            answers,
+            calls: CallLog::default(),
+            answers: AnswerLog::default(),
         }
     }
 

@@ -37,16 +37,17 @@ pub fn nodepool(
     now: Minute,
     cluster: Option<Lookup<Cluster>>,
 ) -> Decision {
-    let all_findings = |pool: &Value| {
-        let mut findings = nodepool_rules::check(pool, old, settings, now);
+    let mut years = nodepool_rules::Years::default();
+    let all_findings = |pool: &Value, years: &mut nodepool_rules::Years| {
+        let mut findings = nodepool_rules::check_with(pool, old, settings, now, years);
         if let Some(Ok(cluster)) = &cluster {
             findings.extend(capacity::check(pool, cluster, settings, now));
         }
         findings
     };
     let mut mutated = object.clone();
-    let changes = nodepool_mutation::mutate(&mut mutated, settings, now);
-    let mut after = all_findings(&mutated);
+    let changes = nodepool_mutation::mutate_with(&mut mutated, settings, now, &mut years);
+    let mut after = all_findings(&mutated, &mut years);
     let mut warnings = Vec::new();
     if let Some(lookup) = &cluster
         && after.is_empty()
@@ -57,7 +58,7 @@ pub fn nodepool(
         return finish(mutated, changes, after, warnings);
     }
     // Explain the user's own object: windows and values as written, not as we would have patched them.
-    let mut before = all_findings(object);
+    let mut before = all_findings(object, &mut years);
     for f in &mut before {
         if !after.iter().any(|a| a.rule == f.rule) {
             f.fix = format!("{} {REPAIRED_NOTE}", f.fix);

@@ -97,10 +97,24 @@ impl Timeline {
 
     /// The budget that sets [`Self::allowed`] (first on ties) and its value.
     pub fn binding_budget(&self, active: u64, reason: Reason, nodes: u64) -> Option<(usize, u64)> {
+        self.binding_among(self.applying(active, reason), nodes)
+    }
+
+    /// The budgets in `active` that apply to `reason`, as activity bits.
+    pub fn applying(&self, active: u64, reason: Reason) -> u64 {
         self.activities
             .iter()
             .enumerate()
             .filter(|(i, b)| active & (1 << i) != 0 && b.reasons.contains(reason))
+            .fold(0u64, |m, (i, _)| m | (1 << i))
+    }
+
+    /// The binding budget among `budgets` (activity bits) and its value in a pool of `nodes` nodes.
+    pub fn binding_among(&self, budgets: u64, nodes: u64) -> Option<(usize, u64)> {
+        self.activities
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| budgets & (1 << i) != 0)
             .map(|(_, b)| (b.index, b.nodes.resolve(nodes)))
             .min_by_key(|(_, v)| *v)
     }
@@ -108,25 +122,48 @@ impl Timeline {
     /// When `reason` is frozen (0 allowed) whatever the pool size: some active budget that applies to it
     /// is `"0"` or `"0%"`.
     pub fn frozen(&self, reason: Reason) -> SpanSet {
-        let zero_mask = self
-            .activities
+        self.frozen_by(self.zero_budgets(reason))
+    }
+
+    /// The zero-node budgets that apply to `reason`, as a set of activity bits.
+    pub fn zero_budgets(&self, reason: Reason) -> u64 {
+        self.activities
             .iter()
             .enumerate()
             .filter(|(_, b)| b.nodes.is_zero() && b.reasons.contains(reason))
-            .fold(0u64, |m, (i, _)| m | (1 << i));
-        let mut frozen = SpanSet::new();
-        for seg in self.segments.iter().filter(|s| s.active & zero_mask != 0) {
+            .fold(0u64, |m, (i, _)| m | (1 << i))
+    }
+
+    /// When any of the budgets in `zero_budgets` is active.
+    pub fn frozen_by(&self, zero_budgets: u64) -> SpanSet {
+        let mut frozen = SpanSet::with_capacity(self.segments.len() / 2 + 1);
+        for seg in self
+            .segments
+            .iter()
+            .filter(|s| s.active & zero_budgets != 0)
+        {
             frozen.push(seg.span.start, seg.span.end);
         }
         frozen
     }
 }
 
+/// Whether the budgets' activity repeats every week: every schedule parses and [repeats
+/// weekly](Schedule::repeats_weekly). Then any two weeks show every set of active budgets the year has.
+pub fn repeat_weekly(budgets: &[Budget]) -> bool {
+    budgets.iter().all(|b| {
+        b.schedule
+            .as_deref()
+            .is_none_or(|s| Schedule::parse(s).is_ok_and(|p| p.repeats_weekly()))
+    })
+}
+
 /// Cuts the horizon where any budget starts or stops being active (an event sweep); adjacent pieces with
 /// the same active set are merged.
 fn segments(activities: &[BudgetActivity], horizon: Span) -> Vec<Segment> {
     // (time, budget bit, starts) for every activity span; spans are already within the horizon.
-    let mut events: Vec<(Minute, u64, bool)> = Vec::new();
+    let spans: usize = activities.iter().map(|a| a.active.spans().len()).sum();
+    let mut events: Vec<(Minute, u64, bool)> = Vec::with_capacity(2 * spans);
     for (i, a) in activities.iter().enumerate() {
         for s in a.active.spans() {
             events.push((s.start, 1 << i, true));
@@ -135,7 +172,7 @@ fn segments(activities: &[BudgetActivity], horizon: Span) -> Vec<Segment> {
     }
     // One sorted run per budget: the stable sort merges runs in near-linear time.
     events.sort_by_key(|e| e.0);
-    let mut out: Vec<Segment> = Vec::new();
+    let mut out: Vec<Segment> = Vec::with_capacity(events.len() + 1);
     let mut push = |start: Minute, end: Minute, active: u64| match out.last_mut() {
         Some(last) if last.active == active && last.span.end == start => last.span.end = end,
         _ if start < end => out.push(Segment {

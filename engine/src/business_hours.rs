@@ -4,46 +4,50 @@
 //! 09:00-18:00 moves in UTC twice a year where daylight saving applies, and may start on the previous
 //! UTC day (Australia/Sydney) or end on the next (America/Los_Angeles).
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone as _};
+use chrono::{DateTime, NaiveDate, Offset as _, TimeZone as _};
 use chrono_tz::Tz;
 
 use crate::budget::Timeline;
 use crate::duration::format_budget_duration;
 use crate::nodepool::{Reason, Reasons};
 use crate::settings::BusinessHours;
-use crate::spans::{MINUTES_PER_DAY, Minute, Span, SpanSet};
+use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
 /// The business windows that overlap `horizon`, as UTC spans in order (not clipped, so that a window
 /// already under way keeps its true start).
 pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
     let tz = hours.timezone.0;
-    let (Some(first), Some(last)) = (local_date(tz, horizon.start), local_date(tz, horizon.end))
-    else {
-        return Vec::new();
+    // Windows start up to a day before their local date and end up to two days after it.
+    let periods = offset_periods(
+        tz,
+        horizon.start - 3 * MINUTES_PER_DAY,
+        horizon.end + 3 * MINUTES_PER_DAY,
+    );
+    let local_day = |utc: Minute| (utc + offset_at(&periods, utc)).div_euclid(MINUTES_PER_DAY);
+    let days: u8 = hours
+        .days
+        .iter()
+        .fold(0, |bits, d| bits | 1 << d.0.num_days_from_sunday());
+    let (start, end) = (Minute::from(hours.start.0), Minute::from(hours.end.0));
+    let length = if end > start {
+        end - start
+    } else {
+        end + MINUTES_PER_DAY - start
     };
     let mut out = Vec::new();
-    let mut date = first.pred_opt().unwrap_or(first);
-    while date <= last {
-        let weekday = date.weekday();
-        if hours.days.iter().any(|d| d.0 == weekday) {
-            let end_date = if hours.end > hours.start {
-                Some(date)
-            } else {
-                date.succ_opt()
-            };
-            if let (Some(start), Some(end)) = (
-                at(date, hours.start.0).and_then(|t| resolve(tz, t, Pick::Earliest)),
-                end_date
-                    .and_then(|d| at(d, hours.end.0))
-                    .and_then(|t| resolve(tz, t, Pick::Latest)),
-            ) && end > horizon.start
-                && start < horizon.end
-            {
-                out.push(Span::new(start, end));
-            }
+    for day in local_day(horizon.start) - 1..=local_day(horizon.end) {
+        // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
+        if days & (1 << (day + 4).rem_euclid(7)) == 0 {
+            continue;
         }
-        let Some(next) = date.succ_opt() else { break };
-        date = next;
+        let local_start = day * MINUTES_PER_DAY + start;
+        let window = Span::new(
+            to_utc(&periods, local_start, Pick::Earliest),
+            to_utc(&periods, local_start + length, Pick::Latest),
+        );
+        if window.end > horizon.start && window.start < horizon.end {
+            out.push(window);
+        }
     }
     out
 }
@@ -63,10 +67,50 @@ fn local_date(tz: Tz, minute: Minute) -> Option<NaiveDate> {
         .map(|t| t.date_naive())
 }
 
-/// `date` at `minutes` after local midnight (1440 = the next midnight).
-fn at(date: NaiveDate, minutes: u32) -> Option<NaiveDateTime> {
-    date.and_hms_opt(0, 0, 0)?
-        .checked_add_signed(Duration::minutes(i64::from(minutes)))
+/// The zone's UTC offset (minutes east) at a UTC minute.
+fn zone_offset(tz: Tz, utc: Minute) -> Minute {
+    DateTime::from_timestamp(utc.saturating_mul(60), 0).map_or(0, |t| {
+        Minute::from(
+            tz.offset_from_utc_datetime(&t.naive_utc())
+                .fix()
+                .local_minus_utc(),
+        )
+        .div_euclid(60)
+    })
+}
+
+/// The zone's offsets over `[from, to)` as (UTC minute it takes effect, offset): one lookup a week, and a
+/// bisection to the minute where it changed, so a year costs about 80 lookups instead of two per day.
+/// No zone changes its offset twice within a week (checked for every zone by a test).
+fn offset_periods(tz: Tz, from: Minute, to: Minute) -> Vec<(Minute, Minute)> {
+    let mut periods = vec![(from, zone_offset(tz, from))];
+    let mut at = from;
+    while at < to {
+        let next = (at + MINUTES_PER_WEEK).min(to);
+        let offset = zone_offset(tz, next);
+        if let Some(&(_, current)) = periods.last()
+            && offset != current
+        {
+            // The change lies in (at, next]: find its first minute.
+            let (mut before, mut after) = (at, next);
+            while after - before > 1 {
+                let mid = before + (after - before) / 2;
+                if zone_offset(tz, mid) == current {
+                    before = mid;
+                } else {
+                    after = mid;
+                }
+            }
+            periods.push((after, offset));
+        }
+        at = next;
+    }
+    periods
+}
+
+fn offset_at(periods: &[(Minute, Minute)], utc: Minute) -> Minute {
+    let i = periods.partition_point(|p| p.0 <= utc);
+    periods[i.saturating_sub(1)].1
 }
 
 #[derive(Clone, Copy)]
@@ -75,22 +119,30 @@ enum Pick {
     Latest,
 }
 
-/// Local wall time to UTC minutes. In a repeated hour (autumn) a window takes the wider reading; in a
-/// skipped hour (spring) the wall time first reached after the gap.
-fn resolve(tz: Tz, local: NaiveDateTime, pick: Pick) -> Option<Minute> {
-    use chrono::LocalResult::{Ambiguous, None as Gap, Single};
-    let mut t = local;
-    for _ in 0..=MINUTES_PER_DAY {
-        match (tz.from_local_datetime(&t), pick) {
-            (Single(dt), _)
-            | (Ambiguous(dt, _), Pick::Earliest)
-            | (Ambiguous(_, dt), Pick::Latest) => {
-                return Some(dt.timestamp().div_euclid(60));
-            }
-            (Gap, _) => t = t.checked_add_signed(Duration::minutes(1))?,
-        }
-    }
-    None
+/// Local wall time (minutes since the local epoch) to UTC. In a repeated hour (autumn) a window takes the
+/// wider reading; in a skipped hour (spring) the wall time first reached after the gap, which is the
+/// instant of the change.
+fn to_utc(periods: &[(Minute, Minute)], local: Minute, pick: Pick) -> Minute {
+    let mut readings = periods
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(from, offset))| {
+            let utc = local - offset;
+            let until = periods.get(i + 1).map_or(Minute::MAX, |p| p.0);
+            (utc >= from && utc < until).then_some(utc)
+        });
+    let first = readings.next();
+    let reading = match pick {
+        Pick::Earliest => first,
+        Pick::Latest => readings.next_back().or(first),
+    };
+    reading.unwrap_or_else(|| {
+        // In a gap: the change that both offsets put `local` on the wrong side of.
+        periods
+            .windows(2)
+            .find(|p| local - p[0].1 >= p[1].0 && local - p[1].1 < p[1].0)
+            .map_or(local - periods[0].1, |p| p[1].0)
+    })
 }
 
 /// A budget to paste under `spec.disruption.budgets`: `nodes: "0"` while `schedule` + `duration` run.
@@ -220,33 +272,41 @@ pub struct FreezeGap {
 
 /// Compares the business hours with the time each reason in `freeze` is frozen (0 allowed at any pool
 /// size) on `timeline`; `None` when every business minute is frozen for every one of them.
-pub fn freeze_gap(
-    hours: &BusinessHours,
-    freeze: &[Reason],
-    timeline: &Timeline,
-) -> Option<FreezeGap> {
+pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> Option<FreezeGap> {
     let horizon = timeline.horizon;
-    let windows = utc_windows(hours, horizon);
-    let mut business = SpanSet::new();
-    for w in &windows {
+    let mut business = SpanSet::with_capacity(windows.len());
+    for w in windows {
         business.push(w.start, w.end);
     }
     let business = business.clip(horizon.start, horizon.end);
     let mut reasons = Reasons::default();
     let mut unfrozen = SpanSet::new();
+    // Reasons frozen by the same budgets share one gap.
+    let mut gaps: Vec<(u64, SpanSet)> = Vec::new();
     for &reason in freeze {
-        let gap = business.subtract(&timeline.frozen(reason));
+        let zero_budgets = timeline.zero_budgets(reason);
+        let gap = match gaps.iter().find(|g| g.0 == zero_budgets) {
+            Some((_, gap)) => gap,
+            None => {
+                let gap = business.subtract(&timeline.frozen_by(zero_budgets));
+                if !gap.is_empty() {
+                    unfrozen = unfrozen.union(&gap);
+                }
+                gaps.push((zero_budgets, gap));
+                &gaps[gaps.len() - 1].1
+            }
+        };
         if !gap.is_empty() {
             reasons.insert(reason);
-            unfrozen = unfrozen.union(&gap);
         }
     }
     if reasons.is_empty() {
         return None;
     }
     let windows: Vec<Span> = windows
-        .into_iter()
-        .filter(|w| unfrozen.overlaps(*w))
+        .iter()
+        .filter(|w| unfrozen.overlaps(**w))
+        .copied()
         .collect();
     let freeze_set = Reasons::of(freeze);
     let budget_reasons = (freeze_set != Reasons::ALL).then_some(freeze_set);
@@ -256,6 +316,34 @@ pub fn freeze_gap(
         unfrozen,
         windows,
         budgets,
+    })
+}
+
+/// Whether every business minute of `horizon` (`windows`, from [`utc_windows`]) is frozen for every reason
+/// in `freeze`, given budgets that [repeat weekly](crate::budget::repeat_weekly) and their timeline over
+/// the first two weeks of the horizon: each window is compared with its copy in those two weeks.
+pub fn frozen_all_year(
+    windows: &[Span],
+    horizon: Span,
+    freeze: &[Reason],
+    fortnight: &Timeline,
+) -> bool {
+    let from = fortnight.horizon.start;
+    if fortnight.horizon.len() < 2 * MINUTES_PER_WEEK {
+        return false;
+    }
+    let mut masks: Vec<u64> = freeze.iter().map(|&r| fortnight.zero_budgets(r)).collect();
+    masks.sort_unstable();
+    masks.dedup();
+    masks.iter().all(|&mask| {
+        let frozen = fortnight.frozen_by(mask);
+        windows.iter().all(|w| {
+            let (start, end) = (w.start.max(horizon.start), w.end.min(horizon.end));
+            let copy = from + (start - from).rem_euclid(MINUTES_PER_WEEK);
+            end <= start
+                || (end - start <= MINUTES_PER_WEEK
+                    && frozen.covers(Span::new(copy, copy + end - start)))
+        })
     })
 }
 
@@ -385,6 +473,81 @@ mod tests {
             .find(|w| w.len() == 2 * 60)
             .expect("the shortened night");
         assert_eq!(change.start.rem_euclid(MINUTES_PER_DAY), 60);
+    }
+
+    /// The windows resolved day by day through chrono-tz, as before the offset periods.
+    fn windows_day_by_day(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
+        use chrono::{Datelike, Duration, LocalResult, NaiveDateTime};
+        let tz = hours.timezone.0;
+        let resolve = |local: NaiveDateTime, earliest: bool| {
+            let mut t = local;
+            loop {
+                match tz.from_local_datetime(&t) {
+                    LocalResult::Single(dt) => return dt.timestamp() / 60,
+                    LocalResult::Ambiguous(a, b) => {
+                        return if earliest { a } else { b }.timestamp() / 60;
+                    }
+                    LocalResult::None => t += Duration::minutes(1),
+                }
+            }
+        };
+        let at =
+            |d: NaiveDate, m: u32| d.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(m.into());
+        let first = local_date(tz, horizon.start).unwrap();
+        let last = local_date(tz, horizon.end).unwrap();
+        let mut out = Vec::new();
+        let mut date = first.pred_opt().unwrap();
+        while date <= last {
+            if hours.days.iter().any(|d| d.0 == date.weekday()) {
+                let end_date = if hours.end > hours.start {
+                    date
+                } else {
+                    date.succ_opt().unwrap()
+                };
+                let w = Span::new(
+                    resolve(at(date, hours.start.0), true),
+                    resolve(at(end_date, hours.end.0), false),
+                );
+                if w.end > horizon.start && w.start < horizon.end {
+                    out.push(w);
+                }
+            }
+            date = date.succ_opt().unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn offset_periods_agree_with_chrono_tz_day_by_day_in_every_zone() {
+        let cases = [
+            r#""days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "start": "09:00", "end": "18:00""#,
+            r#""days": ["Sat", "Sun"], "start": "22:00", "end": "06:00""#,
+            r#""days": ["Sun"], "start": "02:30", "end": "03:30""#,
+            r#""days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "start": "00:00", "end": "23:00""#,
+        ];
+        for tz in chrono_tz::TZ_VARIANTS {
+            for (i, case) in cases.iter().enumerate() {
+                let bh = hours(&format!(r#"{{"timezone": "{}", {case}}}"#, tz.name()));
+                // Two starts: one before the northern spring change, one inside the southern summer.
+                let horizon = if i % 2 == 0 {
+                    YEAR
+                } else {
+                    Span::new(
+                        YEAR.start + 100 * MINUTES_PER_DAY,
+                        YEAR.end + 100 * MINUTES_PER_DAY,
+                    )
+                };
+                let (fast, slow) = (utc_windows(&bh, horizon), windows_day_by_day(&bh, horizon));
+                let first_difference = fast.iter().zip(&slow).find(|(a, b)| a != b);
+                assert!(
+                    fast.len() == slow.len() && first_difference.is_none(),
+                    "{} with {case}: {} windows against {}, first difference {first_difference:?}",
+                    tz.name(),
+                    fast.len(),
+                    slow.len()
+                );
+            }
+        }
     }
 
     #[test]

@@ -117,13 +117,24 @@ impl Schedule {
         })
     }
 
+    /// Whether only the weekday and time of day decide when it fires (every month, day-of-month `*`): its
+    /// fires, and so its budget's activity, repeat every week.
+    pub fn repeats_weekly(&self) -> bool {
+        const EVERY_MONTH: u64 = 0b1_1111_1111_1110; // bits 1-12
+        self.month & EVERY_MONTH == EVERY_MONTH && self.dom & STAR != 0
+    }
+
     /// robfig `dayMatches`: if either day field is starred both must match, otherwise either may.
     fn day_matches(&self, day: i64) -> bool {
+        let weekday = (day + 4).rem_euclid(7); // 1970-01-01 was a Thursday; Sunday = 0.
+        if self.repeats_weekly() {
+            // Every day of every month matches day-of-month: the weekday decides, no calendar arithmetic.
+            return self.dow & (1 << weekday) != 0;
+        }
         let (_, month, dom) = civil_from_days(day);
         if self.month & (1 << month) == 0 {
             return false;
         }
-        let weekday = (day + 4).rem_euclid(7); // 1970-01-01 was a Thursday; Sunday = 0.
         let dom_match = self.dom & (1 << dom) != 0;
         let dow_match = self.dow & (1 << weekday) != 0;
         if self.dom & STAR != 0 || self.dow & STAR != 0 {
@@ -185,10 +196,11 @@ impl Schedule {
         };
         let last_fire_in_day = last_hour + last_minute;
 
-        let mut active = SpanSet::new();
-        for day in
-            (from - lookback).div_euclid(MINUTES_PER_DAY)..=(to - 1).div_euclid(MINUTES_PER_DAY)
-        {
+        let days =
+            (from - lookback).div_euclid(MINUTES_PER_DAY)..=(to - 1).div_euclid(MINUTES_PER_DAY);
+        // Room for a window a day, the common case (a day's fires often merge into one window).
+        let mut active = SpanSet::with_capacity(days.clone().count().min(4096));
+        for day in days {
             if !self.day_matches(day) {
                 continue;
             }

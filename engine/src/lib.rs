@@ -12,6 +12,7 @@ pub mod finding;
 pub mod heatmap;
 pub mod int_or_percent;
 pub mod k8s;
+pub mod lookups;
 pub mod nodepool;
 pub mod nodepool_mutation;
 pub mod nodepool_rules;

@@ -114,7 +114,7 @@ pub struct Disruption {
     pub budgets: Option<Vec<Budget>>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Budget {
     pub nodes: Option<String>,

@@ -5,17 +5,26 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::budget::{MAX_BUDGETS, Timeline};
-use crate::business_hours::freeze_gap;
+use crate::budget::MAX_BUDGETS;
 use crate::crd;
 use crate::nodepool::{Budget, DEFAULT_BUDGET_NODES, DEFAULT_CONSOLIDATE_AFTER};
-use crate::nodepool_rules::horizon;
+use crate::nodepool_rules::Years;
 use crate::settings::Settings;
 use crate::spans::Minute;
 
 /// Mutates `object` in place and returns one line per change (empty: nothing changed).
 /// CRD-invalid objects are left alone: validation explains what to fix first.
 pub fn mutate(object: &mut Value, settings: &Settings, now: Minute) -> Vec<String> {
+    mutate_with(object, settings, now, &mut Years::default())
+}
+
+/// [`mutate`], keeping the years it computes for the validation that follows.
+pub fn mutate_with(
+    object: &mut Value,
+    settings: &Settings,
+    now: Minute,
+    years: &mut Years,
+) -> Vec<String> {
     let np = &settings.node_pools;
     let mut changes = Vec::new();
     if !crd::validate(object, None).is_empty() {
@@ -55,8 +64,7 @@ pub fn mutate(object: &mut Value, settings: &Settings, now: Minute) -> Vec<Strin
     if np.inject_freeze
         && let Some(hours) = &settings.business_hours
         && let Ok(typed) = Vec::<Budget>::deserialize(&Value::Array(budgets.clone()))
-        && let Ok(timeline) = Timeline::build(&typed, horizon(now))
-        && let Some(gap) = freeze_gap(hours, &np.freeze_reasons, &timeline)
+        && let Some(gap) = years.freeze_gap(&typed, now, hours, &np.freeze_reasons)
         && budgets.len() + gap.budgets.len() <= MAX_BUDGETS
     {
         for b in &gap.budgets {

@@ -1,22 +1,20 @@
 //! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
-use std::collections::HashMap;
-
 use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::budget::{Timeline, TimelineError};
-use crate::business_hours::{self, describe_local};
+use crate::budget::{self, Timeline, TimelineError};
+use crate::business_hours::{self, FreezeGap, describe_local};
 use crate::crd;
 use crate::cron::Schedule;
 use crate::duration::Seconds;
 use crate::finding::{Finding, Rule};
 use crate::int_or_percent::IntOrPercent;
-use crate::nodepool::{NodePool, Reason, Reasons};
+use crate::nodepool::{Budget, NodePool, Reason, Reasons};
 use crate::settings::{BusinessHours, Settings};
-use crate::spans::{MINUTES_PER_DAY, Minute, Span, SpanSet};
+use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
 /// Time-dependent rules look this far ahead of the evaluation instant: a full year, so that both
 /// daylight-saving offsets, month- and year-based schedules are all seen.
@@ -29,12 +27,108 @@ pub fn horizon(now: Minute) -> Span {
 /// The pool sizes `maxBudgetNodes` is compared at when the pool's own size is not known.
 const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
 
+/// The year ahead of each budget list evaluated in one request (one instant, one settings), computed
+/// once: mutation and validation usually look at the same list, and its timeline and business-hours gap
+/// are most of the work. Never kept across requests.
+#[derive(Default)]
+pub struct Years {
+    entries: Vec<Year>,
+    /// The business windows of the horizon, from the request's settings.
+    windows: Option<Vec<Span>>,
+}
+
+struct Year {
+    budgets: Vec<Budget>,
+    /// The first two weeks, when the budgets repeat weekly: enough to tell whether a rule fires.
+    fortnight: Option<Timeline>,
+    /// The whole horizon, built only to say where a rule fires (or when the budgets do not repeat).
+    timeline: Option<Result<Timeline, TimelineError>>,
+    gap: Option<Option<FreezeGap>>,
+}
+
+impl Years {
+    fn index(&mut self, budgets: &[Budget], now: Minute) -> usize {
+        if let Some(i) = self.entries.iter().position(|y| y.budgets == budgets) {
+            return i;
+        }
+        let fortnight = budget::repeat_weekly(budgets)
+            .then(|| Timeline::build(budgets, Span::new(now, now + 2 * MINUTES_PER_WEEK)).ok())
+            .flatten();
+        self.entries.push(Year {
+            budgets: budgets.to_vec(),
+            fortnight,
+            timeline: None,
+            gap: None,
+        });
+        self.entries.len() - 1
+    }
+
+    /// The budgets' first two weeks, if they repeat weekly.
+    pub fn fortnight(&mut self, budgets: &[Budget], now: Minute) -> Option<&Timeline> {
+        let i = self.index(budgets, now);
+        self.entries[i].fortnight.as_ref()
+    }
+
+    pub fn timeline(
+        &mut self,
+        budgets: &[Budget],
+        now: Minute,
+    ) -> &Result<Timeline, TimelineError> {
+        let i = self.index(budgets, now);
+        let year = &mut self.entries[i];
+        year.timeline
+            .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
+    }
+
+    /// The business minutes `freeze` leaves unfrozen (`None` also when the budgets have no timeline).
+    pub fn freeze_gap(
+        &mut self,
+        budgets: &[Budget],
+        now: Minute,
+        hours: &BusinessHours,
+        freeze: &[Reason],
+    ) -> Option<&FreezeGap> {
+        let i = self.index(budgets, now);
+        let Years { entries, windows } = self;
+        let windows =
+            windows.get_or_insert_with(|| business_hours::utc_windows(hours, horizon(now)));
+        let year = &mut entries[i];
+        if year.gap.is_none() {
+            let frozen = year.fortnight.as_ref().is_some_and(|fortnight| {
+                business_hours::frozen_all_year(windows, horizon(now), freeze, fortnight)
+            });
+            let gap = if frozen {
+                None
+            } else {
+                year.timeline
+                    .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
+                    .as_ref()
+                    .ok()
+                    .and_then(|timeline| business_hours::freeze_gap(windows, freeze, timeline))
+            };
+            year.gap = Some(gap);
+        }
+        year.gap.as_ref().and_then(Option::as_ref)
+    }
+}
+
 /// Every finding for `object` (a NodePool as JSON); `old` is the stored object on UPDATE.
 pub fn check(
     object: &Value,
     old: Option<&Value>,
     settings: &Settings,
     now: Minute,
+) -> Vec<Finding> {
+    check_with(object, old, settings, now, &mut Years::default())
+}
+
+/// [`check`], reusing the years already computed in this request.
+pub fn check_with(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    now: Minute,
+    years: &mut Years,
 ) -> Vec<Finding> {
     let mut findings = crd::validate(object, old);
     let pool = match NodePool::deserialize(object) {
@@ -52,7 +146,7 @@ pub fn check(
     };
     consolidation_policy(&pool, settings, &mut findings);
     consolidate_after(&pool, settings, &mut findings);
-    budgets(&pool, settings, now, &mut findings);
+    budgets(&pool, settings, now, years, &mut findings);
     findings
 }
 
@@ -124,7 +218,13 @@ fn consolidate_after(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding
 /// Longer schedules are refused before parsing: no real cron expression comes near it.
 pub const MAX_SCHEDULE_LEN: usize = 1024;
 
-fn budgets(pool: &NodePool, settings: &Settings, now: Minute, out: &mut Vec<Finding>) {
+fn budgets(
+    pool: &NodePool,
+    settings: &Settings,
+    now: Minute,
+    years: &mut Years,
+    out: &mut Vec<Finding>,
+) {
     let budgets = pool.budgets();
     if let Some((i, b)) = budgets.iter().enumerate().find(|(_, b)| {
         b.schedule
@@ -157,12 +257,30 @@ fn budgets(pool: &NodePool, settings: &Settings, now: Minute, out: &mut Vec<Find
             );
         }
     }
-    let timeline = match Timeline::build(&budgets, horizon(now)) {
+    let gap = match &settings.business_hours {
+        Some(hours) if settings.node_pools.require_freeze => years
+            .freeze_gap(&budgets, now, hours, &settings.node_pools.freeze_reasons)
+            .cloned()
+            .map(|gap| (hours, gap)),
+        _ => None,
+    };
+    // Budgets that repeat weekly show in two weeks whether a rule fires; the year only says where.
+    if gap.is_none()
+        && let Some(fortnight) = years.fortnight(&budgets, now)
+    {
+        let mut found = Vec::new();
+        budget_max(pool, settings, fortnight, &mut found);
+        drift_blocked(fortnight, &mut found);
+        if found.is_empty() {
+            return;
+        }
+    }
+    let timeline = match years.timeline(&budgets, now) {
         Ok(t) => t,
         Err(TimelineError::Invalid) => return, // The CRD findings say why.
         Err(TimelineError::Unparsable(list)) => {
             for (i, schedule, error) in list {
-                out.push(unparsable(i, &schedule, &error.0));
+                out.push(unparsable(*i, schedule, &error.0));
             }
             return;
         }
@@ -181,13 +299,11 @@ fn budgets(pool: &NodePool, settings: &Settings, now: Minute, out: &mut Vec<Find
             );
         }
     }
-    budget_max(pool, settings, &timeline, out);
-    if let Some(hours) = &settings.business_hours
-        && settings.node_pools.require_freeze
-    {
-        business_hours_frozen(hours, &settings.node_pools.freeze_reasons, &timeline, out);
+    budget_max(pool, settings, timeline, out);
+    if let Some((hours, gap)) = gap {
+        business_hours_frozen(hours, &gap, out);
     }
-    drift_blocked(&timeline, out);
+    drift_blocked(timeline, out);
 }
 
 fn unparsable(i: usize, schedule: &str, error: &str) -> Finding {
@@ -243,13 +359,19 @@ fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &m
         None => SIZES_WHEN_UNKNOWN.collect(),
     };
     // The excesses of each distinct set of active budgets, computed once.
-    let mut by_active_set: HashMap<u64, Vec<Excess>> = HashMap::new();
+    let mut active_sets: Vec<u64> = timeline.segments.iter().map(|s| s.active).collect();
+    active_sets.sort_unstable();
+    active_sets.dedup();
+    let by_active_set: Vec<Vec<Excess>> = active_sets
+        .iter()
+        .map(|&active| excesses_while_active(timeline, active, &sizes, max))
+        .collect();
     let mut excesses: Vec<Excess> = Vec::new();
     for seg in &timeline.segments {
-        let found = by_active_set
-            .entry(seg.active)
-            .or_insert_with(|| excesses_while_active(timeline, seg.active, &sizes, max));
-        for e in found.iter() {
+        let Ok(i) = active_sets.binary_search(&seg.active) else {
+            continue;
+        };
+        for e in &by_active_set[i] {
             match excesses.iter_mut().find(|x| x.budget == e.budget) {
                 Some(x) => {
                     x.merge(e);
@@ -281,10 +403,19 @@ fn excesses_while_active(
     sizes: &[u64],
     max: IntOrPercent,
 ) -> Vec<Excess> {
-    let mut found: Vec<Excess> = Vec::new();
+    // Reasons to which the same budgets apply share their excesses.
+    let mut groups: Vec<(u64, Reasons)> = Vec::new();
     for reason in Reason::ALL {
+        let applying = timeline.applying(active, reason);
+        match groups.iter_mut().find(|g| g.0 == applying) {
+            Some(g) => g.1.insert(reason),
+            None => groups.push((applying, Reasons::of(&[reason]))),
+        }
+    }
+    let mut found: Vec<Excess> = Vec::new();
+    for (applying, reasons) in groups {
         for &n in sizes {
-            let binding = timeline.binding_budget(active, reason, n);
+            let binding = timeline.binding_among(applying, n);
             let allowed = binding.map_or(n, |(_, v)| v.min(n));
             let limit = max.resolve(n).min(n);
             if allowed <= limit {
@@ -292,7 +423,7 @@ fn excesses_while_active(
             }
             let hit = Excess {
                 budget: binding.map(|(i, _)| i),
-                reasons: Reasons::of(&[reason]),
+                reasons,
                 when: SpanSet::new(),
                 sizes: (n, n),
                 example: (n, allowed, limit),
@@ -384,15 +515,7 @@ fn describe_utc(span: Span) -> String {
     }
 }
 
-fn business_hours_frozen(
-    hours: &BusinessHours,
-    freeze: &[Reason],
-    timeline: &Timeline,
-    out: &mut Vec<Finding>,
-) {
-    let Some(gap) = business_hours::freeze_gap(hours, freeze, timeline) else {
-        return;
-    };
+fn business_hours_frozen(hours: &BusinessHours, gap: &FreezeGap, out: &mut Vec<Finding>) {
     let tz = hours.timezone.0;
     let examples: Vec<String> = gap
         .unfrozen

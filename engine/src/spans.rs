@@ -41,6 +41,13 @@ impl SpanSet {
         SpanSet::default()
     }
 
+    /// An empty set with room for `spans` spans (the engine's sets are built by pushing in order).
+    pub fn with_capacity(spans: usize) -> Self {
+        SpanSet {
+            spans: Vec::with_capacity(spans),
+        }
+    }
+
     pub fn from_span(span: Span) -> Self {
         let mut set = SpanSet::new();
         set.push(span.start, span.end);
@@ -94,9 +101,19 @@ impl SpanSet {
         self.spans.get(i).is_some_and(|s| s.start < span.end)
     }
 
+    /// Whether every minute of `span` is in the set.
+    pub fn covers(&self, span: Span) -> bool {
+        let i = self.spans.partition_point(|s| s.end <= span.start);
+        span.is_empty()
+            || self
+                .spans
+                .get(i)
+                .is_some_and(|s| s.start <= span.start && span.end <= s.end)
+    }
+
     /// This set restricted to `[start, end)`.
     pub fn clip(&self, start: Minute, end: Minute) -> SpanSet {
-        let mut out = SpanSet::new();
+        let mut out = SpanSet::with_capacity(self.spans.len());
         for s in &self.spans {
             out.push(s.start.max(start), s.end.min(end));
         }

@@ -192,3 +192,71 @@ proptest! {
         prop_assert!(unfrozen.is_empty(), "{} {:?} {}-{}: {:?}", zone, days, hhmm(start), hhmm(end), unfrozen);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Budgets that repeat weekly are judged on two weeks; an inert budget that does not repeat weekly
+    /// (a monthly schedule that applies to no reason) forces the whole year. Both must agree on every rule and
+    /// on what mutation injects.
+    #[test]
+    fn weekly_budgets_judged_on_two_weeks_agree_with_the_whole_year(
+        budgets in prop::collection::vec(
+            (prop::sample::select(vec!["0", "1", "3", "10%", "50%", "100%"]),
+             prop::option::of((field(0, 59), field(0, 23), field(0, 6), prop_oneof![1i64..600, 600i64..3000, Just(200 * 60)])),
+             prop::option::of(prop::sample::subsequence(vec!["Underutilized", "Empty", "Drifted"], 0..=3))),
+            0..5),
+        zone in prop::sample::select(vec!["Asia/Seoul", "Europe/Berlin", "Australia/Sydney", "America/Los_Angeles", "UTC"]),
+        days in prop::sample::subsequence(vec!["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], 1..=7),
+        start in 0u32..96,
+        length in 1u32..95,
+        reasons in prop::sample::subsequence(vec!["Underutilized", "Empty", "Drifted"], 1..=3),
+        size in prop::option::of(1u64..40),
+        day_offset in 0i64..365,
+    ) {
+        let budgets: Vec<serde_json::Value> = budgets
+            .into_iter()
+            .map(|(nodes, schedule, reasons)| {
+                let mut b = json!({"nodes": nodes});
+                if let Some((m, h, dow, minutes)) = schedule {
+                    b["schedule"] = json!(format!("{m} {h} * * {dow}"));
+                    b["duration"] = json!(format!("{minutes}m"));
+                }
+                if let Some(r) = reasons {
+                    b["reasons"] = json!(r);
+                }
+                b
+            })
+            .collect();
+        let hhmm = |q: u32| format!("{:02}:{:02}", q / 4, q % 4 * 15);
+        let settings: Settings = serde_json::from_value(json!({
+            "businessHours": {"timezone": zone, "days": days, "start": hhmm(start), "end": hhmm((start + length) % 96)},
+            "nodePools": {"freezeReasons": reasons, "allowedConsolidationPolicies": ["WhenEmpty"]},
+        })).unwrap();
+        let now = DAY0 + day_offset * 1440 + 6 * 60;
+        let pool = |budgets: &[serde_json::Value]| {
+            let mut p = json!({
+                "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "p"},
+                "spec": {"template": {"spec": {"nodeClassRef": {"group": "g", "kind": "K", "name": "n"}, "requirements": []}},
+                         "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": budgets}}
+            });
+            if let Some(n) = size {
+                p["status"] = json!({"nodes": n});
+            }
+            p
+        };
+        let mut with_inert = budgets.clone();
+        with_inert.push(json!({"nodes": "1", "schedule": "0 0 1 * *", "duration": "1h", "reasons": []}));
+        let rules = |p: &serde_json::Value| -> Vec<&'static str> {
+            check(p, None, &settings, now).iter().map(|f| f.rule.id()).collect()
+        };
+        prop_assert_eq!(rules(&pool(&budgets)), rules(&pool(&with_inert)));
+
+        let (mut fast, mut slow) = (pool(&budgets), pool(&with_inert));
+        let (fast_changes, slow_changes) = (mutate(&mut fast, &settings, now), mutate(&mut slow, &settings, now));
+        prop_assert_eq!(fast_changes, slow_changes);
+        let mut slow_budgets = slow["spec"]["disruption"]["budgets"].as_array().cloned().unwrap_or_default();
+        slow_budgets.retain(|b| b["reasons"] != json!([]) || b["schedule"] != json!("0 0 1 * *"));
+        prop_assert_eq!(fast["spec"]["disruption"]["budgets"].as_array().cloned().unwrap_or_default(), slow_budgets);
+    }
+}

@@ -1,0 +1,156 @@
+//! The benchmark cases of issue 7, shared by `benches/wasm.rs` (criterion, native and wasm) and
+//! `benches/table.rs` (medians and p99 side by side): Kubewarden `validate` payloads and the cluster the
+//! host answers lookups from.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::{Cluster, admission_request, read_yaml};
+
+pub struct Case {
+    pub name: String,
+    /// The waPC `validate` payload: `{"settings": …, "request": …}`.
+    pub payload: Vec<u8>,
+    /// What the host answers lookups from (empty: no objects of any kind).
+    pub cluster: Arc<Cluster>,
+}
+
+fn case(name: &str, settings: &Value, request: &Value, cluster: &Arc<Cluster>) -> Case {
+    Case {
+        name: name.to_string(),
+        payload: json!({"settings": settings, "request": request})
+            .to_string()
+            .into_bytes(),
+        cluster: cluster.clone(),
+    }
+}
+
+/// Validation alone: the NodePool cases leave the capacity calculator out (it has cases of its own).
+fn settings_for(zone: &str) -> Value {
+    let mut s = read_yaml("examples/settings-seoul.yaml");
+    s["businessHours"]["timezone"] = json!(zone);
+    s["capacity"] = json!({"enabled": false});
+    s
+}
+
+/// A fixed NodePool whose freeze budgets cover `zone`'s business hours (one per UTC offset).
+fn pool_frozen_for(freezes: &[&str]) -> Value {
+    let mut pool = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    let mut budgets = vec![json!({"nodes": "10%"})];
+    budgets.extend(
+        freezes
+            .iter()
+            .map(|s| json!({"nodes": "0", "schedule": s, "duration": "9h"})),
+    );
+    pool["spec"]["disruption"]["budgets"] = Value::Array(budgets);
+    pool
+}
+
+/// Every case but the large clusters.
+pub fn admission() -> Vec<Case> {
+    let none = Arc::new(json!({}));
+    let example = Arc::new(read_yaml("examples/cluster.yaml"));
+    let seoul = settings_for("Asia/Seoul");
+    let create = |object: &Value| admission_request(object, "CREATE");
+    let mut fifty = pool_frozen_for(&[]);
+    fifty["spec"]["disruption"]["budgets"] = (0..50)
+        .map(|i| json!({"nodes": format!("{}", i % 5), "schedule": format!("{} {} * * *", i % 60, i % 24), "duration": "30m"}))
+        .collect();
+    let checkout = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
+    let mut delete = checkout.clone();
+    delete["operation"] = json!("DELETE");
+    delete["oldObject"] = delete["object"].take();
+    vec![
+        case(
+            "reference: Deployment DELETE (decode and answer)",
+            &json!({}),
+            &delete,
+            &none,
+        ),
+        case(
+            "NodePool: the incident pool (reject)",
+            &seoul,
+            &read_yaml("examples/requests/nodepool-incident.json"),
+            &none,
+        ),
+        case(
+            "NodePool: business hours Asia/Seoul (accept)",
+            &seoul,
+            &create(&pool_frozen_for(&["0 0 * * 1-5"])),
+            &none,
+        ),
+        case(
+            "NodePool: business hours Europe/Berlin (accept)",
+            &settings_for("Europe/Berlin"),
+            &create(&pool_frozen_for(&["0 7 * * 1-5", "0 8 * * 1-5"])),
+            &none,
+        ),
+        case(
+            "NodePool: business hours Australia/Sydney (accept)",
+            &settings_for("Australia/Sydney"),
+            &create(&pool_frozen_for(&["0 22 * * 0-4", "0 23 * * 0-4"])),
+            &none,
+        ),
+        case(
+            "NodePool: 50 budgets (reject)",
+            &seoul,
+            &create(&fifty),
+            &none,
+        ),
+        case(
+            "NodePool: freeze injected, Europe/Berlin (mutate)",
+            &settings_for("Europe/Berlin"),
+            &create(&pool_frozen_for(&[])),
+            &none,
+        ),
+        case(
+            "PDB: minAvailable 50% (5 lookups, accept)",
+            &json!({}),
+            &read_yaml("examples/requests/pdb-api-gateway-half.json"),
+            &example,
+        ),
+        case(
+            "Deployment: 3 replicas, no PDB (6 lookups, reject)",
+            &json!({}),
+            &checkout,
+            &example,
+        ),
+        case(
+            "Deployment: 1 replica (6 lookups, accept)",
+            &json!({}),
+            &read_yaml("examples/requests/deployment-worker-single.json"),
+            &example,
+        ),
+    ]
+}
+
+/// NodePool admission with the capacity calculator over `nodes` pool nodes and `pods` pods: workloads of
+/// 10 replicas spread over the nodes, 20 workloads a namespace, a PDB on every third workload.
+pub fn capacity(nodes: usize, pods: usize) -> Case {
+    let node_list: Vec<Value> = (0..nodes)
+        .map(|i| json!({"metadata": {"name": format!("n{i}"), "labels": {"karpenter.sh/nodepool": "general-purpose"}}}))
+        .collect();
+    let (mut workloads, mut pdbs, mut pod_list) = (Vec::new(), Vec::new(), Vec::new());
+    for w in 0..pods / 10 {
+        let (ns, name) = (format!("ns{}", w / 20), format!("app{w}"));
+        workloads.push(json!({"metadata": {"name": name, "namespace": ns}, "spec": {"replicas": 10,
+            "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}}}}));
+        if w % 3 == 0 {
+            pdbs.push(json!({"metadata": {"name": name, "namespace": ns}, "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}}}));
+        }
+        for r in 0..10 {
+            pod_list.push(json!({"metadata": {"name": format!("{name}-{r}"), "namespace": ns, "labels": {"app": name}},
+                "spec": {"nodeName": format!("n{}", (w * 7 + r * 13) % nodes)}}));
+        }
+    }
+    let cluster = json!({"Node": node_list, "Pod": pod_list, "Deployment": workloads, "PodDisruptionBudget": pdbs});
+    let mut settings = settings_for("Asia/Seoul");
+    settings["capacity"] = json!({"enabled": true});
+    case(
+        &format!("capacity: {nodes} nodes, {pods} pods"),
+        &settings,
+        &read_yaml("examples/requests/nodepool-fixed.json"),
+        &Arc::new(cluster),
+    )
+}
