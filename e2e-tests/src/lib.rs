@@ -116,7 +116,7 @@ pub fn list_answer(cluster: &Cluster, operation: &str, payload: &[u8]) -> Result
     };
     let kind = request["kind"].as_str().unwrap_or_default();
     let selector = request["label_selector"].as_str();
-    let items: Vec<&Value> = cluster[kind]
+    let items: Vec<Value> = cluster[kind]
         .as_array()
         .into_iter()
         .flatten()
@@ -126,12 +126,57 @@ pub fn list_answer(cluster: &Cluster, operation: &str, payload: &[u8]) -> Result
             })
         })
         .filter(|o| selector.is_none_or(|s| matches_equality_selector(s, &o["metadata"]["labels"])))
+        .map(|o| match request["field_masks"].as_array() {
+            Some(masks) => {
+                let mut pruned = Value::Null;
+                for mask in masks.iter().filter_map(Value::as_str) {
+                    project(o, &mask.split('.').collect::<Vec<_>>(), &mut pruned);
+                }
+                pruned
+            }
+            None => o.clone(),
+        })
         .collect();
     Ok(
         json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items})
             .to_string()
             .into_bytes(),
     )
+}
+
+/// Copies the field at the dotted `path` from `source` into `pruned`, as PolicyServer prunes list items to
+/// the request's `field_masks` (arrays are traversed implicitly): a rule that reads a field its lookup does
+/// not ask for sees it missing here too.
+fn project(source: &Value, path: &[&str], pruned: &mut Value) {
+    let Some((field, rest)) = path.split_first() else {
+        *pruned = source.clone();
+        return;
+    };
+    match source {
+        Value::Object(map) => {
+            if let Some(child) = map.get(*field) {
+                let mut kept = pruned.get(*field).cloned().unwrap_or(Value::Null);
+                project(child, rest, &mut kept);
+                if !kept.is_null() {
+                    if !pruned.is_object() {
+                        *pruned = json!({});
+                    }
+                    pruned[*field] = kept;
+                }
+            }
+        }
+        Value::Array(items) => {
+            if !pruned.is_array() {
+                *pruned = Value::Array(vec![Value::Null; items.len()]);
+            }
+            if let Value::Array(out) = pruned {
+                for (item, out) in items.iter().zip(out) {
+                    project(item, path, out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A host for benchmarks: answers list calls from `cluster`, serializing each distinct answer once (a
