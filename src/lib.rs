@@ -71,7 +71,7 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
 }
 
 /// The evaluation instant, read once per request (the WASI clock under kwctl and PolicyServer).
-fn now_minute() -> i64 {
+pub fn now_minute() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| (d.as_secs() / 60) as i64)

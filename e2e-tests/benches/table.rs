@@ -31,12 +31,6 @@ fn sample(mut call: impl FnMut()) -> (Duration, Duration, usize) {
     (at(0.5), at(0.99), times.len())
 }
 
-fn now_minute() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 60) as i64)
-}
-
 fn show(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
     if us >= 10_000.0 {
@@ -52,7 +46,7 @@ fn row(case: &Case) -> String {
         black_box(disruption_guard::evaluate(
             black_box(&case.payload),
             &mut host,
-            now_minute(),
+            disruption_guard::now_minute(),
         ))
         .ok();
     });

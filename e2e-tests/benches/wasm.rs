@@ -10,16 +10,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use e2e_tests::cases::{self, Case};
 use e2e_tests::{Policy, fixture_host};
 
-fn now_minute() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| (d.as_secs() / 60) as i64)
-}
-
 fn bench_case(c: &mut Criterion, case: &Case) {
     let mut host = fixture_host(case.cluster.clone());
     c.bench_function(&format!("native: {}", case.name), |b| {
-        b.iter(|| disruption_guard::evaluate(black_box(&case.payload), &mut host, now_minute()))
+        b.iter(|| {
+            disruption_guard::evaluate(
+                black_box(&case.payload),
+                &mut host,
+                disruption_guard::now_minute(),
+            )
+        })
     });
     let policy = Policy::serving(case.cluster.clone());
     assert!(
@@ -52,7 +52,13 @@ fn capacity(c: &mut Criterion) {
         let case = cases::capacity(1_000, pods);
         let mut host = fixture_host(case.cluster.clone());
         group.bench_function(format!("native: {}", case.name), |b| {
-            b.iter(|| disruption_guard::evaluate(black_box(&case.payload), &mut host, now_minute()))
+            b.iter(|| {
+                disruption_guard::evaluate(
+                    black_box(&case.payload),
+                    &mut host,
+                    disruption_guard::now_minute(),
+                )
+            })
         });
         let policy = Policy::serving(case.cluster.clone());
         group.bench_function(format!("wasm warm: {}", case.name), |b| {

@@ -52,15 +52,6 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
     out
 }
 
-/// The union of [`utc_windows`], clipped to the horizon.
-pub fn utc_span_set(hours: &BusinessHours, horizon: Span) -> SpanSet {
-    let mut set = SpanSet::new();
-    for w in utc_windows(hours, horizon) {
-        set.push(w.start, w.end);
-    }
-    set.clip(horizon.start, horizon.end)
-}
-
 fn local_date(tz: Tz, minute: Minute) -> Option<NaiveDate> {
     tz.timestamp_opt(minute.checked_mul(60)?, 0)
         .single()
