@@ -16,7 +16,10 @@ pub fn validate(
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
-    let namespace = lookups::namespace(host, &request.namespace);
+    let name = request.object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    let namespace = lookups::pdb_namespace(host, &request.namespace, name);
     let decision = admission::pdb(
         &request.object,
         settings,

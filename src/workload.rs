@@ -1,4 +1,4 @@
-//! Deployment and StatefulSet admission: spreading, then the PDB rules against the namespace.
+//! Deployment and StatefulSet admission: spreading, then the PDB rules against the namespace's PDBs and HPAs.
 
 use disruption_guard_engine::admission;
 use disruption_guard_engine::lookups::{self, Host};
@@ -18,7 +18,7 @@ pub fn validate(
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
-    let namespace = lookups::namespace(host, &request.namespace);
+    let namespace = lookups::workload_namespace(host, &request.namespace);
     let lookup = namespace.as_ref().map_err(Clone::clone);
     let pools = settings.capacity.enabled.then(|| lookups::node_pools(host));
     let pools = pools.as_ref().map(|p| p.as_ref().map_err(Clone::clone));

@@ -12,7 +12,7 @@ use disruption_guard_engine::capacity;
 use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::heatmap::{self, Cell};
 use disruption_guard_engine::k8s::{Cluster, Namespace};
-use disruption_guard_engine::nodepool::{NodePool, Reason, Reasons};
+use disruption_guard_engine::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
 use disruption_guard_engine::settings::{BusinessHours, Settings};
 use serde::Deserialize;
@@ -171,17 +171,17 @@ fn check(
     let objects = manifests::load(files)?;
     let cluster = Cluster::from_objects(&objects);
     // Pool sizes come from status.nodes, or else from the Nodes in the files.
-    let node_pools: Vec<Value> = objects
+    let node_pools: Vec<ListedNodePool> = objects
         .iter()
         .filter(|o| manifests::kind(o) == "NodePool")
-        .map(|p| {
+        .filter_map(|p| {
             let mut pool = p.clone();
             if pool.pointer("/status/nodes").is_none() {
                 let name = manifests::name(p);
                 let count = cluster.pool_nodes(name).count();
                 pool["status"] = json!({"nodes": count});
             }
-            pool
+            serde_json::from_value(pool).ok()
         })
         .collect();
     let mut verdicts = Vec::new();

@@ -111,13 +111,13 @@ pub fn admission() -> Vec<Case> {
             &example,
         ),
         case(
-            "Deployment: 3 replicas, no PDB (6 lookups, reject)",
+            "Deployment: 3 replicas, no PDB (3 lookups, reject)",
             &json!({}),
             &checkout,
             &example,
         ),
         case(
-            "Deployment: 1 replica (6 lookups, accept)",
+            "Deployment: 1 replica (3 lookups, accept)",
             &json!({}),
             &read_yaml("examples/requests/deployment-worker-single.json"),
             &example,

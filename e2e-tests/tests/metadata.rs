@@ -1,7 +1,7 @@
 //! metadata.yml (the input of `kwctl annotate`) and policies/ stay consistent with the policy and Cargo.toml.
 
 use e2e_tests::{Policy, admission_request, read_yaml};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn metadata_declares_what_the_policy_guards() {
@@ -131,10 +131,21 @@ fn metadata_declares_what_the_policy_guards() {
 fn policy_manifests_match_metadata_and_their_settings_are_valid() {
     let m = read_yaml("metadata.yml");
     let all_rules = m["rules"].as_array().unwrap();
-    for file in [
-        "policies/nodepool-guard.yaml",
-        "policies/pdb-guard.yaml",
-        "policies/workload-guard.yaml",
+    let cluster = read_yaml("examples/cluster.yaml");
+    // Each guard with an admission that makes it read all it can.
+    for (file, request) in [
+        (
+            "policies/nodepool-guard.yaml",
+            "examples/requests/nodepool-batch.json",
+        ),
+        (
+            "policies/pdb-guard.yaml",
+            "examples/requests/pdb-api-gateway-half.json",
+        ),
+        (
+            "policies/workload-guard.yaml",
+            "examples/requests/deployment-checkout-no-pdb.json",
+        ),
     ] {
         let p = read_yaml(file);
         assert_eq!(p["kind"], "ClusterAdmissionPolicy", "{file}");
@@ -161,6 +172,19 @@ fn policy_manifests_match_metadata_and_their_settings_are_valid() {
         }
         let (valid, message) = Policy::new().validate_settings(&p["spec"]["settings"]);
         assert!(valid, "{file}: {message:?}");
+        // Declared is exactly what the guard lists: PolicyServer refuses the rest, and more is needless access.
+        let policy = Policy::with_cluster(&cluster);
+        policy.validate(&p["spec"]["settings"], &read_yaml(request));
+        let mut listed: Vec<Value> = policy
+            .calls()
+            .iter()
+            .map(|(_, r)| json!({"apiVersion": r["api_version"], "kind": r["kind"]}))
+            .collect();
+        listed.sort_by_key(ToString::to_string);
+        listed.dedup();
+        let mut declared = context.clone();
+        declared.sort_by_key(ToString::to_string);
+        assert_eq!(listed, declared, "{file}: contextAwareResources");
     }
 }
 

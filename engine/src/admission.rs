@@ -6,6 +6,7 @@ use serde_json::Value;
 use crate::capacity;
 use crate::finding::{Finding, Rule};
 use crate::k8s::{Cluster, Namespace};
+use crate::nodepool::ListedNodePool;
 use crate::settings::{LookupFailure, Settings};
 use crate::spans::Minute;
 use crate::{
@@ -85,8 +86,8 @@ pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup<Namespace>) -> De
     finish(mutated, changes, findings, warnings)
 }
 
-/// A Deployment or StatefulSet (`kind`) in `namespace`. `pools`: the NodePools (as listed, with
-/// `status.nodes`) for the capacity calculator (`None`: disabled).
+/// A Deployment or StatefulSet (`kind`) in `namespace`. `pools`: the NodePools (as listed, with their
+/// size) for the capacity calculator (`None`: disabled).
 pub fn workload(
     object: &Value,
     kind: &str,
@@ -94,7 +95,7 @@ pub fn workload(
     settings: &Settings,
     now: Minute,
     lookup: Lookup<Namespace>,
-    pools: Option<Lookup<Vec<Value>>>,
+    pools: Option<Lookup<Vec<ListedNodePool>>>,
 ) -> Decision {
     let mut mutated = object.clone();
     let changes = workload_mutation::mutate(&mut mutated, settings);

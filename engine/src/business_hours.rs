@@ -4,7 +4,9 @@
 //! 09:00-18:00 moves in UTC twice a year where daylight saving applies, and may start on the previous
 //! UTC day (Australia/Sydney) or end on the next (America/Los_Angeles).
 
-use chrono::{DateTime, NaiveDate, Offset as _, TimeZone as _};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike, Offset as _, TimeZone as _, Timelike};
 use chrono_tz::Tz;
 
 use crate::budget::Timeline;
@@ -50,12 +52,6 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
         }
     }
     out
-}
-
-fn local_date(tz: Tz, minute: Minute) -> Option<NaiveDate> {
-    tz.timestamp_opt(minute.checked_mul(60)?, 0)
-        .single()
-        .map(|t| t.date_naive())
 }
 
 /// The zone's UTC offset (minutes east) at a UTC minute.
@@ -226,26 +222,41 @@ fn weekday_list(bits: u8) -> String {
 
 /// `Mon 2026-11-23 09:00-18:00 KST` (or `… → Tue 2026-11-24 06:00 PST` across midnight).
 pub fn describe_local(tz: Tz, span: Span) -> String {
-    let fmt = |m: Minute, pattern: &str| {
-        tz.timestamp_opt(m * 60, 0)
-            .single()
-            .map(|t| t.format(pattern).to_string())
-            .unwrap_or_else(|| format!("minute {m}"))
+    let (Some(start), Some(end)) = (
+        tz.timestamp_opt(span.start * 60, 0).single(),
+        tz.timestamp_opt(span.end * 60, 0).single(),
+    ) else {
+        return format!("minutes {}-{}", span.start, span.end);
     };
-    let same_day = local_date(tz, span.start) == local_date(tz, span.end - 1);
-    if same_day {
-        format!(
-            "{}-{}",
-            fmt(span.start, "%a %Y-%m-%d %H:%M"),
-            fmt(span.end, "%H:%M %Z")
-        )
+    let zone = end.offset(); // Displays as `%Z` does: the abbreviation.
+    if start.date_naive() == (end - chrono::TimeDelta::minutes(1)).date_naive() {
+        format!("{}-{} {zone}", day_and_time(&start), time_of_day(&end))
     } else {
-        format!(
-            "{} → {}",
-            fmt(span.start, "%a %Y-%m-%d %H:%M"),
-            fmt(span.end, "%a %Y-%m-%d %H:%M %Z")
-        )
+        format!("{} → {} {zone}", day_and_time(&start), day_and_time(&end))
     }
+}
+
+/// `Mon 2026-11-23 09:00`, as `%a %Y-%m-%d %H:%M` prints it but without parsing a pattern each time.
+pub(crate) fn day_and_time<T: Datelike + Timelike>(t: &T) -> String {
+    let mut out = String::with_capacity(32);
+    let _ = write!(
+        out,
+        "{} {:04}-{:02}-{:02} {:02}:{:02}",
+        t.weekday(),
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    out
+}
+
+/// `09:00`, as `%H:%M`.
+pub(crate) fn time_of_day<T: Timelike>(t: &T) -> String {
+    let mut out = String::with_capacity(8);
+    let _ = write!(out, "{:02}:{:02}", t.hour(), t.minute());
+    out
 }
 
 /// Business minutes that some reason to freeze can still be disrupted in, with the budgets that close them.
@@ -350,6 +361,43 @@ mod tests {
         start: MONDAY,
         end: MONDAY + 366 * MINUTES_PER_DAY,
     };
+
+    #[test]
+    fn windows_are_described_as_strftime_would() {
+        let strftime = |tz: Tz, m: Minute, pattern: &str| {
+            tz.timestamp_opt(m * 60, 0)
+                .unwrap()
+                .format(pattern)
+                .to_string()
+        };
+        for tz in [
+            chrono_tz::Asia::Seoul,
+            chrono_tz::Europe::Berlin,
+            chrono_tz::America::Los_Angeles,
+        ] {
+            // Across the year (both offsets, every weekday), same-day and overnight windows.
+            for start in (0..700).map(|i| MONDAY + i * (13 * 60 + 7)) {
+                for length in [45, 9 * 60, 16 * 60 + 5, 24 * 60] {
+                    let span = Span::new(start, start + length);
+                    let last_day = |m: Minute| strftime(tz, m, "%F");
+                    let expected = if last_day(span.start) == last_day(span.end - 1) {
+                        format!(
+                            "{}-{}",
+                            strftime(tz, span.start, "%a %Y-%m-%d %H:%M"),
+                            strftime(tz, span.end, "%H:%M %Z")
+                        )
+                    } else {
+                        format!(
+                            "{} → {}",
+                            strftime(tz, span.start, "%a %Y-%m-%d %H:%M"),
+                            strftime(tz, span.end, "%a %Y-%m-%d %H:%M %Z")
+                        )
+                    };
+                    assert_eq!(describe_local(tz, span), expected);
+                }
+            }
+        }
+    }
 
     fn hours(json: &str) -> BusinessHours {
         let s: Settings = serde_json::from_str(&format!(r#"{{"businessHours": {json}}}"#)).unwrap();
@@ -468,7 +516,7 @@ mod tests {
 
     /// The windows resolved day by day through chrono-tz, as before the offset periods.
     fn windows_day_by_day(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
-        use chrono::{Datelike, Duration, LocalResult, NaiveDateTime};
+        use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime};
         let tz = hours.timezone.0;
         let resolve = |local: NaiveDateTime, earliest: bool| {
             let mut t = local;
@@ -484,8 +532,9 @@ mod tests {
         };
         let at =
             |d: NaiveDate, m: u32| d.and_hms_opt(0, 0, 0).unwrap() + Duration::minutes(m.into());
-        let first = local_date(tz, horizon.start).unwrap();
-        let last = local_date(tz, horizon.end).unwrap();
+        let local_date = |m: Minute| tz.timestamp_opt(m * 60, 0).unwrap().date_naive();
+        let first = local_date(horizon.start);
+        let last = local_date(horizon.end);
         let mut out = Vec::new();
         let mut date = first.pred_opt().unwrap();
         while date <= last {

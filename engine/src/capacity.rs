@@ -16,7 +16,7 @@ use crate::int_or_percent::IntOrPercent;
 use serde::Deserialize;
 
 use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload};
-use crate::nodepool::{NodePool, Reason, Reasons};
+use crate::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use crate::settings::Settings;
 use crate::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
@@ -532,7 +532,7 @@ impl Placement {
 pub fn workload_findings(
     object: &serde_json::Value,
     kind: &str,
-    pools: &[serde_json::Value],
+    pools: &[ListedNodePool],
     ns: &crate::k8s::Namespace,
     settings: &Settings,
     now: Minute,
@@ -552,10 +552,8 @@ pub fn workload_findings(
         .filter(|p| p.selects(w.pod_labels()))
         .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
     let mut out = Vec::new();
-    for value in pools {
-        let Ok(pool) = NodePool::deserialize(value) else {
-            continue;
-        };
+    for listed in pools {
+        let (pool, size) = (&listed.pool, listed.nodes);
         let name = pool.name().to_string();
         if placement.pools.as_ref().is_some_and(|p| !p.contains(&name)) {
             continue;
@@ -564,15 +562,11 @@ pub fn workload_findings(
         if pdb.is_some() && tgp.is_none() {
             continue; // Graceful drains wait for the PDB.
         }
-        let size = value
-            .pointer("/status/nodes")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
         let Ok(timeline) = Timeline::build(&pool.budgets(), Span::new(now, now + MINUTES_PER_WEEK))
         else {
             continue;
         };
-        let drains = drains(&timeline, evicting_reasons(&pool), size);
+        let drains = drains(&timeline, evicting_reasons(pool), size);
         let per_node = placement.per_node(replicas, size).max(1);
         let (floor, source) = match pdb {
             Some(p) => (
@@ -801,14 +795,14 @@ mod tests {
         assert!(f[0].fix.contains("nodes to \"1\" or lower"), "{}", f[0].fix);
     }
 
-    fn batch_pool(nodes: u64, tgp: Option<&str>) -> Value {
+    fn batch_pool(nodes: u64, tgp: Option<&str>) -> ListedNodePool {
         let mut p = json!({"metadata": {"name": "batch"}, "spec": {"template": {"spec": {}},
             "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}},
             "status": {"nodes": nodes}});
         if let Some(t) = tgp {
             p["spec"]["template"]["spec"]["terminationGracePeriod"] = json!(t);
         }
-        p
+        serde_json::from_value(p).unwrap()
     }
 
     fn deployment(pod_spec: Value) -> Value {

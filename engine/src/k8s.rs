@@ -283,7 +283,7 @@ pub struct Cluster {
     pub hpas: Vec<Hpa>,
 }
 
-/// What context-aware lookups returned for one namespace.
+/// What context-aware lookups returned for one namespace; the lists a guard does not read stay empty.
 #[derive(Clone, Debug, Default)]
 pub struct Namespace {
     pub pdbs: Vec<Pdb>,

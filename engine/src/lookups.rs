@@ -3,11 +3,11 @@
 //! host sends only the fields the rules read), and the answers decoded straight into the engine's lean
 //! types. The host itself is a closure: waPC `host_call` in the policy, fixtures in tests and benchmarks.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Workload};
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Workload};
+use crate::nodepool::ListedNodePool;
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
 pub type Host<'a> = dyn FnMut(&str, &[u8]) -> Result<Vec<u8>, String> + 'a;
@@ -15,42 +15,75 @@ pub type Host<'a> = dyn FnMut(&str, &[u8]) -> Result<Vec<u8>, String> + 'a;
 /// Beyond this the calculator would not answer within PolicyServer's timeout (BENCHMARKS.md).
 pub const MAX_PODS: usize = 100_000;
 
-/// Every lookup the PDB and workload guards need, declared in metadata.yml `contextAwareResources`.
-pub fn namespace(host: &mut Host, namespace: &str) -> Result<Namespace, String> {
-    const WORKLOAD: [&str; 5] = [
-        "metadata.name",
-        "spec.replicas",
-        "spec.selector",
-        "spec.template.metadata.labels",
-        "spec.template.metadata.annotations",
-    ];
-    let pdb_masks = [
-        "metadata.name",
-        "spec.minAvailable",
-        "spec.maxUnavailable",
-        "spec.selector",
-    ];
-    let hpa_masks = ["metadata.name", "spec.scaleTargetRef", "spec.minReplicas"];
+const WORKLOAD_MASKS: [&str; 5] = [
+    "metadata.name",
+    "spec.replicas",
+    "spec.selector",
+    "spec.template.metadata.labels",
+    "spec.template.metadata.annotations",
+];
+const PDB_MASKS: [&str; 4] = [
+    "metadata.name",
+    "spec.minAvailable",
+    "spec.maxUnavailable",
+    "spec.selector",
+];
+const HPA_MASKS: [&str; 3] = ["metadata.name", "spec.scaleTargetRef", "spec.minReplicas"];
+
+/// What the PDB guard reads in its namespace (all declared in metadata.yml `contextAwareResources`): the
+/// PDBs, the workloads and their HPAs (replicas). Pods serve only to find pods that this PDB shares with
+/// another one, so they are listed only when the namespace has another PDB than `pdb` (by name).
+pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Namespace, String> {
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
         list_request(host, Some(namespace), api_version, kind, None, masks)
     };
-    let pdbs = items(&list("policy/v1", "PodDisruptionBudget", &pdb_masks)?)?;
-    let mut workloads = workloads_of(&list("apps/v1", "Deployment", &WORKLOAD)?, "Deployment")?;
+    let pdbs: Vec<Pdb> = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
+    let mut workloads = workloads_of(
+        &list("apps/v1", "Deployment", &WORKLOAD_MASKS)?,
+        "Deployment",
+    )?;
     workloads.extend(workloads_of(
-        &list("apps/v1", "StatefulSet", &WORKLOAD)?,
+        &list("apps/v1", "StatefulSet", &WORKLOAD_MASKS)?,
         "StatefulSet",
     )?);
-    let hpas = items(&list(
-        "autoscaling/v2",
-        "HorizontalPodAutoscaler",
-        &hpa_masks,
-    )?)?;
-    let pods = items(&list("v1", "Pod", &["metadata.name", "metadata.labels"])?)?;
+    let hpas = if workloads.is_empty() {
+        Vec::new()
+    } else {
+        items(&list(
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            &HPA_MASKS,
+        )?)?
+    };
+    let pods = if pdbs.iter().any(|p| p.name() != pdb) {
+        items(&list("v1", "Pod", &["metadata.name", "metadata.labels"])?)?
+    } else {
+        Vec::new()
+    };
     Ok(Namespace {
         pdbs,
         workloads,
         hpas,
         pods,
+    })
+}
+
+/// What the workload guard reads in its namespace: the PDBs that may cover the workload and the HPAs that
+/// may set its replicas (the workload itself is in the request).
+pub fn workload_namespace(host: &mut Host, namespace: &str) -> Result<Namespace, String> {
+    let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
+        list_request(host, Some(namespace), api_version, kind, None, masks)
+    };
+    let pdbs = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
+    let hpas = items(&list(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        &HPA_MASKS,
+    )?)?;
+    Ok(Namespace {
+        pdbs,
+        hpas,
+        ..Namespace::default()
     })
 }
 
@@ -129,7 +162,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
 }
 
 /// Every NodePool, with what the workload-side calculator reads (`status.nodes` is the pool's size).
-pub fn node_pools(host: &mut Host) -> Result<Vec<Value>, String> {
+pub fn node_pools(host: &mut Host) -> Result<Vec<ListedNodePool>, String> {
     let masks = [
         "metadata.name",
         "spec.disruption",
@@ -140,8 +173,21 @@ pub fn node_pools(host: &mut Host) -> Result<Vec<Value>, String> {
     items(&answer)
 }
 
-/// Sends the SDK's request JSON (the all-namespaces form has no `namespace` key; masks sorted like the
-/// SDK's `BTreeSet`) and returns the answer's bytes.
+/// The SDK's `ListResourcesByNamespaceRequest` / `ListAllResourcesRequest` JSON. Fields in alphabetical
+/// order and `field_masks` sorted, as the SDK's `BTreeSet` sends them; the all-namespaces form has no
+/// `namespace` key.
+#[derive(Serialize)]
+struct ListRequest<'a> {
+    api_version: &'a str,
+    field_masks: Vec<&'a str>,
+    field_selector: Option<&'a str>,
+    kind: &'a str,
+    label_selector: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<&'a str>,
+}
+
+/// Sends one list request and returns the answer's bytes.
 fn list_request(
     host: &mut Host,
     namespace: Option<&str>,
@@ -150,27 +196,27 @@ fn list_request(
     label_selector: Option<&str>,
     field_masks: &[&str],
 ) -> Result<Vec<u8>, String> {
-    let mut masks = field_masks.to_vec();
-    masks.sort_unstable();
-    let mut request = json!({
-        "api_version": api_version,
-        "kind": kind,
-        "label_selector": label_selector,
-        "field_selector": null,
-        "field_masks": masks,
-    });
-    let (operation, scope) = match namespace {
-        Some(ns) => {
-            request["namespace"] = json!(ns);
-            (
-                "list_resources_by_namespace",
-                format!("in namespace {ns:?}"),
-            )
-        }
-        None => ("list_resources_all", "cluster-wide".to_string()),
+    let mut field_masks = field_masks.to_vec();
+    field_masks.sort_unstable();
+    let request = ListRequest {
+        api_version,
+        field_masks,
+        field_selector: None,
+        kind,
+        label_selector,
+        namespace,
     };
-    host(operation, request.to_string().as_bytes())
-        .map_err(|e| format!("listing {kind} ({api_version}) {scope} failed: {e}"))
+    let operation = match namespace {
+        Some(_) => "list_resources_by_namespace",
+        None => "list_resources_all",
+    };
+    let json = serde_json::to_vec(&request).map_err(|e| e.to_string())?;
+    host(operation, &json).map_err(|e| {
+        let scope = namespace.map_or("cluster-wide".to_string(), |ns| {
+            format!("in namespace {ns:?}")
+        });
+        format!("listing {kind} ({api_version}) {scope} failed: {e}")
+    })
 }
 
 #[derive(Deserialize)]
@@ -194,8 +240,17 @@ fn typed<T: for<'de> Deserialize<'de>>(raw: &[&RawValue]) -> Vec<T> {
         .collect()
 }
 
+#[derive(Deserialize)]
+struct List<T> {
+    items: Option<Vec<T>>, // `null` or missing: empty, as in `RawList`
+}
+
+/// One pass when every item fits (the common case); item by item otherwise, so only the misfits are lost.
 fn items<T: for<'de> Deserialize<'de>>(answer: &[u8]) -> Result<Vec<T>, String> {
-    raw_items(answer).map(|raw| typed(&raw))
+    match serde_json::from_slice::<List<T>>(answer) {
+        Ok(list) => Ok(list.items.unwrap_or_default()),
+        Err(_) => raw_items(answer).map(|raw| typed(&raw)),
+    }
 }
 
 fn workloads_of(answer: &[u8], kind: &str) -> Result<Vec<Workload>, String> {
@@ -209,6 +264,7 @@ fn workloads_of(answer: &[u8], kind: &str) -> Result<Vec<Workload>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn answering(lists: Value) -> impl FnMut(&str, &[u8]) -> Result<Vec<u8>, String> {
         move |_op, request| {
@@ -222,20 +278,96 @@ mod tests {
 
     #[test]
     fn items_of_an_unexpected_shape_are_skipped_alone() {
-        let mut host = answering(json!({"Pod": [
-            {"metadata": {"name": "a", "labels": {"app": "x"}}},
-            {"metadata": {"name": "b", "labels": ["not", "a", "map"]}},
-            {"metadata": {"name": "c"}}
-        ]}));
-        let ns = namespace(&mut host, "shop").unwrap();
+        let mut host = answering(
+            json!({"PodDisruptionBudget": [{"metadata": {"name": "guard"}}], "Pod": [
+                {"metadata": {"name": "a", "labels": {"app": "x"}}},
+                {"metadata": {"name": "b", "labels": ["not", "a", "map"]}},
+                {"metadata": {"name": "c"}}
+            ]}),
+        );
+        let ns = pdb_namespace(&mut host, "shop", "other").unwrap();
         let names: Vec<&str> = ns.pods.iter().map(|p| p.metadata.name.as_str()).collect();
         assert_eq!(names, ["a", "c"]);
+    }
+
+    /// The kinds listed, in order, when `lookup` runs against a namespace holding `lists`.
+    fn kinds_listed(
+        lists: Value,
+        lookup: impl Fn(&mut Host) -> Result<Namespace, String>,
+    ) -> Vec<String> {
+        let mut asked = Vec::new();
+        let mut answer = answering(lists);
+        let mut host = |op: &str, request: &[u8]| {
+            let parsed: Value = serde_json::from_slice(request).map_err(|e| e.to_string())?;
+            asked.push(parsed["kind"].as_str().unwrap_or_default().to_string());
+            answer(op, request)
+        };
+        lookup(&mut host).unwrap();
+        asked
+    }
+
+    #[test]
+    fn each_guard_lists_only_what_its_rules_read() {
+        let pdb = |name: &str| json!({"metadata": {"name": name}});
+        let deployment = json!({"metadata": {"name": "web"}, "spec": {"replicas": 2}});
+        let for_pdb =
+            |lists: Value| kinds_listed(lists, |host| pdb_namespace(host, "shop", "guard"));
+        assert_eq!(
+            for_pdb(json!({"PodDisruptionBudget": [pdb("guard")]})),
+            ["PodDisruptionBudget", "Deployment", "StatefulSet"],
+            "no workload: no HPA; no other PDB: no pods"
+        );
+        assert_eq!(
+            for_pdb(
+                json!({"PodDisruptionBudget": [pdb("guard"), pdb("older")], "Deployment": [deployment]})
+            ),
+            [
+                "PodDisruptionBudget",
+                "Deployment",
+                "StatefulSet",
+                "HorizontalPodAutoscaler",
+                "Pod"
+            ]
+        );
+        assert_eq!(
+            kinds_listed(json!({}), |host| workload_namespace(host, "shop")),
+            ["PodDisruptionBudget", "HorizontalPodAutoscaler"]
+        );
+    }
+
+    #[test]
+    fn node_pools_come_with_their_size() {
+        let mut host = answering(json!({"NodePool": [
+            {"metadata": {"name": "a"}, "status": {"nodes": 7}},
+            {"metadata": {"name": "new"}},
+            {"metadata": {"name": "odd"}, "status": {"nodes": "many"}},
+            {"metadata": {"name": "broken"}, "spec": {"disruption": "never"}}
+        ]}));
+        let pools = node_pools(&mut host).unwrap();
+        let sizes: Vec<(&str, u64)> = pools.iter().map(|p| (p.pool.name(), p.nodes)).collect();
+        assert_eq!(sizes, [("a", 7), ("new", 0), ("odd", 0)]);
+    }
+
+    #[test]
+    fn an_empty_list_may_be_null_or_missing() {
+        for answer in [
+            r#"{"items": null}"#,
+            "{}",
+            r#"{"kind": "PodList", "items": []}"#,
+        ] {
+            assert!(
+                items::<crate::k8s::Pod>(answer.as_bytes())
+                    .unwrap()
+                    .is_empty(),
+                "{answer}"
+            );
+        }
     }
 
     #[test]
     fn a_failed_call_names_the_list_and_an_unreadable_answer_is_an_error() {
         let mut refusing = |_: &str, _: &[u8]| Err("forbidden".to_string());
-        let e = namespace(&mut refusing, "shop").unwrap_err();
+        let e = workload_namespace(&mut refusing, "shop").unwrap_err();
         assert_eq!(
             e,
             "listing PodDisruptionBudget (policy/v1) in namespace \"shop\" failed: forbidden"

@@ -78,6 +78,36 @@ pub struct NodePool {
     pub spec: NodePoolSpec,
 }
 
+/// A NodePool as the cluster lists it, for the capacity calculator at workload admission: the pool and
+/// its size (`status.nodes`; 0 when absent or not a count, as for a pool that has not reported yet).
+#[derive(Debug, Default)]
+pub struct ListedNodePool {
+    pub pool: NodePool,
+    pub nodes: u64,
+}
+
+impl<'de> Deserialize<'de> for ListedNodePool {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Listed {
+            #[serde(default)]
+            metadata: ObjectMeta,
+            #[serde(default)]
+            spec: NodePoolSpec,
+            #[serde(default)]
+            status: serde_json::Value,
+        }
+        let listed = Listed::deserialize(d)?;
+        Ok(ListedNodePool {
+            nodes: listed.status["nodes"].as_u64().unwrap_or(0),
+            pool: NodePool {
+                metadata: listed.metadata,
+                spec: listed.spec,
+            },
+        })
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ObjectMeta {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::budget::{self, Timeline, TimelineError};
-use crate::business_hours::{self, FreezeGap, describe_local};
+use crate::business_hours::{self, FreezeGap, day_and_time, describe_local, time_of_day};
 use crate::crd;
 use crate::cron::Schedule;
 use crate::duration::Seconds;
@@ -496,22 +496,16 @@ pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
 }
 
 fn describe_utc(span: Span) -> String {
-    let fmt = |m: Minute, pattern: &str| {
-        DateTime::from_timestamp(m * 60, 0)
-            .map_or_else(|| format!("minute {m}"), |t| t.format(pattern).to_string())
+    let (Some(start), Some(end)) = (
+        DateTime::from_timestamp(span.start * 60, 0),
+        DateTime::from_timestamp(span.end * 60, 0),
+    ) else {
+        return format!("minutes {}-{}", span.start, span.end);
     };
     if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
-        format!(
-            "{}-{} UTC",
-            fmt(span.start, "%a %Y-%m-%d %H:%M"),
-            fmt(span.end, "%H:%M")
-        )
+        format!("{}-{} UTC", day_and_time(&start), time_of_day(&end))
     } else {
-        format!(
-            "{} → {} UTC",
-            fmt(span.start, "%a %Y-%m-%d %H:%M"),
-            fmt(span.end, "%a %Y-%m-%d %H:%M")
-        )
+        format!("{} → {} UTC", day_and_time(&start), day_and_time(&end))
     }
 }
 
