@@ -36,7 +36,24 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
     } else {
         end + MINUTES_PER_DAY - start
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(((horizon.len() / MINUTES_PER_DAY) + 2) as usize);
+    let mut period = 0; // Windows come in order: the period the last one fell in.
+    let mut utc = |local: Minute, pick: Pick| {
+        while period + 1 < periods.len() && local - periods[period].1 >= periods[period + 1].0 {
+            period += 1;
+        }
+        // Two days inside a period, no other period's offset (all within 26 hours of each other) can
+        // also read `local`: that is the only reading, as `to_utc` would find.
+        let reading = local - periods[period].1;
+        let until = periods.get(period + 1).map_or(Minute::MAX, |p| p.0);
+        let inside = reading - 2 * MINUTES_PER_DAY >= periods[period].0
+            && reading.saturating_add(2 * MINUTES_PER_DAY) < until;
+        if inside {
+            reading
+        } else {
+            to_utc(&periods, local, pick)
+        }
+    };
     for day in local_day(horizon.start) - 1..=local_day(horizon.end) {
         // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
         if days & (1 << (day + 4).rem_euclid(7)) == 0 {
@@ -44,8 +61,8 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
         }
         let local_start = day * MINUTES_PER_DAY + start;
         let window = Span::new(
-            to_utc(&periods, local_start, Pick::Earliest),
-            to_utc(&periods, local_start + length, Pick::Latest),
+            utc(local_start, Pick::Earliest),
+            utc(local_start + length, Pick::Latest),
         );
         if window.end > horizon.start && window.start < horizon.end {
             out.push(window);
@@ -275,7 +292,35 @@ pub struct FreezeGap {
 /// Compares the business hours with the time each reason in `freeze` is frozen (0 allowed at any pool
 /// size) on `timeline`; `None` when every business minute is frozen for every one of them.
 pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> Option<FreezeGap> {
-    let horizon = timeline.horizon;
+    gap_over(windows, freeze, timeline, timeline.horizon, |mask| {
+        timeline.frozen_by(mask)
+    })
+}
+
+/// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::budget::repeat_weekly), from
+/// their timeline over the horizon's first two weeks: one week of it, repeated, is the whole horizon.
+pub fn weekly_freeze_gap(
+    windows: &[Span],
+    freeze: &[Reason],
+    fortnight: &Timeline,
+    horizon: Span,
+) -> Option<FreezeGap> {
+    gap_over(windows, freeze, fortnight, horizon, |mask| {
+        fortnight
+            .frozen_by(mask)
+            .repeat_weekly(fortnight.horizon.start, horizon)
+    })
+}
+
+/// The freeze gap over `horizon`, where `frozen_by` gives when any of some zero-node budgets of
+/// `timeline` (as activity bits) is active.
+fn gap_over(
+    windows: &[Span],
+    freeze: &[Reason],
+    timeline: &Timeline,
+    horizon: Span,
+    frozen_by: impl Fn(u64) -> SpanSet,
+) -> Option<FreezeGap> {
     let mut business = SpanSet::with_capacity(windows.len());
     for w in windows {
         business.push(w.start, w.end);
@@ -290,7 +335,7 @@ pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> O
         let gap = match gaps.iter().find(|g| g.0 == zero_budgets) {
             Some((_, gap)) => gap,
             None => {
-                let gap = business.subtract(&timeline.frozen_by(zero_budgets));
+                let gap = business.subtract(&frozen_by(zero_budgets));
                 if !gap.is_empty() {
                     unfrozen = unfrozen.union(&gap);
                 }

@@ -185,12 +185,11 @@ impl Walker {
         pattern: &str,
         fix: &str,
     ) {
-        let field = format!("{path}.{key}");
         if let Some(s) = self.string(map, key, path)
             && !ok(s)
         {
             self.report(
-                &field,
+                &format!("{path}.{key}"),
                 format!("{s:?}"),
                 format!("should match '{pattern}'"),
                 fix,
@@ -199,10 +198,10 @@ impl Walker {
     }
 
     fn one_of(&mut self, map: &Object, key: &str, path: &str, allowed: &[&str]) {
-        let field = format!("{path}.{key}");
         if let Some(s) = self.string(map, key, path)
             && !allowed.contains(&s)
         {
+            let field = format!("{path}.{key}");
             let fix = match s {
                 "WhenUnderutilized" => {
                     "use WhenEmptyOrUnderutilized (WhenUnderutilized is the v1beta1 name)"

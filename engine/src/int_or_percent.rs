@@ -35,6 +35,17 @@ impl IntOrPercent {
         }
     }
 
+    /// At most `other` for every total: then `other` can never be exceeded where `self` applies.
+    pub fn never_above(self, other: IntOrPercent) -> bool {
+        use IntOrPercent::{Count, Percent};
+        match (self, other) {
+            _ if self.is_zero() => true,
+            (Count(c), Count(m)) => c <= m,
+            (Percent(p), Percent(m)) => p <= m, // Rounding up keeps the order.
+            _ => false,
+        }
+    }
+
     /// Zero for every total: `"0"`, `"0%"`.
     pub fn is_zero(self) -> bool {
         matches!(self, IntOrPercent::Count(0) | IntOrPercent::Percent(0))
@@ -93,6 +104,25 @@ impl<'de> Deserialize<'de> for IntOrPercent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn never_above_holds_at_every_total() {
+        let values: Vec<IntOrPercent> = (0..=12)
+            .map(IntOrPercent::Count)
+            .chain((0..=100).map(IntOrPercent::Percent))
+            .collect();
+        for &a in &values {
+            for &b in &values {
+                let at_every_total = (0..=1000).all(|n| a.resolve(n) <= b.resolve(n));
+                if a.never_above(b) {
+                    assert!(at_every_total, "{a} never above {b}");
+                }
+            }
+        }
+        assert!(IntOrPercent::Percent(10).never_above(IntOrPercent::Percent(20)));
+        assert!(IntOrPercent::Count(0).never_above(IntOrPercent::Percent(0)));
+        assert!(!IntOrPercent::Count(2).never_above(IntOrPercent::Percent(10)));
+    }
 
     #[test]
     fn percentages_round_up_like_karpenter() {

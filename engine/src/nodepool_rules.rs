@@ -94,17 +94,26 @@ impl Years {
             windows.get_or_insert_with(|| business_hours::utc_windows(hours, horizon(now)));
         let year = &mut entries[i];
         if year.gap.is_none() {
-            let frozen = year.fortnight.as_ref().is_some_and(|fortnight| {
-                business_hours::frozen_all_year(windows, horizon(now), freeze, fortnight)
-            });
-            let gap = if frozen {
-                None
-            } else {
-                year.timeline
+            let gap = match &year.fortnight {
+                Some(fortnight)
+                    if business_hours::frozen_all_year(
+                        windows,
+                        horizon(now),
+                        freeze,
+                        fortnight,
+                    ) =>
+                {
+                    None
+                }
+                Some(fortnight) => {
+                    business_hours::weekly_freeze_gap(windows, freeze, fortnight, horizon(now))
+                }
+                None => year
+                    .timeline
                     .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
                     .as_ref()
                     .ok()
-                    .and_then(|timeline| business_hours::freeze_gap(windows, freeze, timeline))
+                    .and_then(|timeline| business_hours::freeze_gap(windows, freeze, timeline)),
             };
             year.gap = Some(gap);
         }
@@ -264,16 +273,16 @@ fn budgets(
             .map(|gap| (hours, gap)),
         _ => None,
     };
-    // Budgets that repeat weekly show in two weeks whether a rule fires; the year only says where.
-    if gap.is_none()
-        && let Some(fortnight) = years.fortnight(&budgets, now)
-    {
-        let mut found = Vec::new();
-        budget_max(pool, settings, fortnight, &mut found);
-        drift_blocked(fortnight, &mut found);
-        if found.is_empty() {
-            return;
+    // Budgets that repeat weekly (UTC crons on weekdays only) are judged and described on two weeks: the
+    // rest of the year repeats them. Their schedules all parse and fire, so the checks below have nothing
+    // to add.
+    if let Some(fortnight) = years.fortnight(&budgets, now) {
+        budget_max(pool, settings, fortnight, out);
+        if let Some((hours, gap)) = &gap {
+            business_hours_frozen(hours, gap, out);
         }
+        drift_blocked(fortnight, out);
+        return;
     }
     let timeline = match years.timeline(&budgets, now) {
         Ok(t) => t,
@@ -414,6 +423,15 @@ fn excesses_while_active(
     }
     let mut found: Vec<Excess> = Vec::new();
     for (applying, reasons) in groups {
+        // A budget that never allows more than `max` bounds the group at every size.
+        let bounded = timeline
+            .activities
+            .iter()
+            .enumerate()
+            .any(|(i, b)| applying & (1 << i) != 0 && b.nodes.never_above(max));
+        if bounded {
+            continue;
+        }
         for &n in sizes {
             let binding = timeline.binding_among(applying, n);
             let allowed = binding.map_or(n, |(_, v)| v.min(n));
@@ -472,7 +490,7 @@ fn excess_finding(e: &Excess, max: IntOrPercent, size_known: bool, timeline: &Ti
     }
 }
 
-/// "at all times", or the first few UTC windows and how much of the year they cover.
+/// "at all times", or the first few UTC windows within `horizon` and how many hours a week they cover.
 pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
     if spans.total() >= horizon.len() {
         return "at all times".into();
@@ -486,7 +504,8 @@ pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
     let more = spans.spans().len().saturating_sub(3);
     let mut text = format!("during {}", shown.join(", "));
     if more > 0 {
-        text.push_str(&format!(" and {more} more windows"));
+        let days = horizon.len() / MINUTES_PER_DAY;
+        text.push_str(&format!(" and {more} more windows in the next {days} days"));
     }
     text.push_str(&format!(
         " ({}h a week on average)",

@@ -198,7 +198,7 @@ proptest! {
 
     /// Budgets that repeat weekly are judged on two weeks; an inert budget that does not repeat weekly
     /// (a monthly schedule that applies to no reason) forces the whole year. Both must agree on every rule and
-    /// on what mutation injects.
+    /// field it names, and on what mutation injects.
     #[test]
     fn weekly_budgets_judged_on_two_weeks_agree_with_the_whole_year(
         budgets in prop::collection::vec(
@@ -247,10 +247,19 @@ proptest! {
         };
         let mut with_inert = budgets.clone();
         with_inert.push(json!({"nodes": "1", "schedule": "0 0 1 * *", "duration": "1h", "reasons": []}));
-        let rules = |p: &serde_json::Value| -> Vec<&'static str> {
-            check(p, None, &settings, now).iter().map(|f| f.rule.id()).collect()
+        let rules = |p: &serde_json::Value| -> Vec<(&'static str, String)> {
+            check(p, None, &settings, now).into_iter().map(|f| (f.rule.id(), f.path)).collect()
         };
         prop_assert_eq!(rules(&pool(&budgets)), rules(&pool(&with_inert)));
+        // The business-hours gap is worded the same from two weeks as from the year.
+        let gap_text = |p: &serde_json::Value| -> Vec<String> {
+            check(p, None, &settings, now)
+                .into_iter()
+                .filter(|f| f.rule == Rule::BusinessHoursNotFrozen)
+                .map(|f| format!("{} {} {}", f.value, f.problem, f.fix))
+                .collect()
+        };
+        prop_assert_eq!(gap_text(&pool(&budgets)), gap_text(&pool(&with_inert)));
 
         let (mut fast, mut slow) = (pool(&budgets), pool(&with_inert));
         let (fast_changes, slow_changes) = (mutate(&mut fast, &settings, now), mutate(&mut slow, &settings, now));
