@@ -119,6 +119,28 @@ impl Timeline {
             .min_by_key(|(_, v)| *v)
     }
 
+    /// [`Self::binding_among`] prepared for many pool sizes (see [`Binding`]).
+    pub fn binding(&self, budgets: u64) -> Binding {
+        let mut binding = Binding::default();
+        let chosen = self
+            .activities
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| budgets & (1 << i) != 0);
+        for (position, b) in chosen {
+            match b.nodes {
+                IntOrPercent::Count(c) => {
+                    if binding.count.is_none_or(|(_, _, v)| c < v) {
+                        binding.count = Some((position, b.index, c));
+                    }
+                }
+                IntOrPercent::Percent(p) => binding.percents.push((p, position, b.index)),
+            }
+        }
+        binding.percents.sort_unstable();
+        binding
+    }
+
     /// When `reason` is frozen (0 allowed) whatever the pool size: some active budget that applies to it
     /// is `"0"` or `"0%"`.
     pub fn frozen(&self, reason: Reason) -> SpanSet {
@@ -156,6 +178,41 @@ pub fn repeat_weekly(budgets: &[Budget]) -> bool {
             .as_deref()
             .is_none_or(|s| Schedule::parse(s).is_ok_and(|p| p.repeats_weekly()))
     })
+}
+
+/// The binding budget among a set at any pool size without going through the set each time: the smallest
+/// count binds whatever the size, and among percentages the smallest (rounding up keeps their order),
+/// along with those that round to the same value. Ties go to the budget listed first, as in
+/// [`Timeline::binding_among`].
+#[derive(Clone, Debug, Default)]
+pub struct Binding {
+    /// (activity position, budget index, count) of the smallest count, first listed.
+    count: Option<(usize, usize, u64)>,
+    /// (percentage, activity position, budget index), ascending.
+    percents: Vec<(u64, usize, usize)>,
+}
+
+impl Binding {
+    /// The binding budget's index and value in a pool of `nodes` nodes; `None` when the set is empty.
+    pub fn at(&self, nodes: u64) -> Option<(usize, u64)> {
+        let resolve = |p: u64| IntOrPercent::Percent(p).resolve(nodes);
+        let percent = self.percents.first().map(|&(smallest, ..)| {
+            let value = resolve(smallest);
+            let (_, position, index) = self
+                .percents
+                .iter()
+                .take_while(|(p, ..)| resolve(*p) == value)
+                .min_by_key(|(_, position, _)| *position)
+                .copied()
+                .unwrap_or_default();
+            (position, index, value)
+        });
+        let first = match (self.count, percent) {
+            (Some(c), Some(p)) => Some(if (c.2, c.0) <= (p.2, p.0) { c } else { p }),
+            (c, p) => c.or(p),
+        };
+        first.map(|(_, i, v)| (i, v))
+    }
 }
 
 /// Cuts the horizon where any budget starts or stops being active (an event sweep); adjacent pieces with
@@ -214,6 +271,33 @@ mod tests {
             schedule: schedule.map(|s| s.0.into()),
             duration: schedule.map(|s| s.1.into()),
             reasons: reasons.map(|r| r.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn binding_agrees_with_binding_among_at_every_size() {
+        let values = ["0", "1", "2", "7", "0%", "5%", "10%", "33%", "50%", "100%"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..300 {
+            let budgets: Vec<Budget> = (0..1 + next(8))
+                .map(|_| budget(values[next(values.len() as u64) as usize], None, None))
+                .collect();
+            let t = Timeline::build(&budgets, WEEK).unwrap();
+            let mask = next(1 << budgets.len());
+            let binding = t.binding(mask);
+            for n in 0..=150 {
+                assert_eq!(
+                    binding.at(n),
+                    t.binding_among(mask, n),
+                    "{budgets:?} {mask:b} at {n}"
+                );
+            }
         }
     }
 

@@ -253,27 +253,51 @@ pub fn describe_local(tz: Tz, span: Span) -> String {
     }
 }
 
-/// `Mon 2026-11-23 09:00`, as `%a %Y-%m-%d %H:%M` prints it but without parsing a pattern each time.
+/// `Mon 2026-11-23 09:00`, as `%a %Y-%m-%d %H:%M` prints it, without parsing a pattern or padding
+/// through `fmt` each time (messages show many of these).
 pub(crate) fn day_and_time<T: Datelike + Timelike>(t: &T) -> String {
-    let mut out = String::with_capacity(32);
-    let _ = write!(
-        out,
-        "{} {:04}-{:02}-{:02} {:02}:{:02}",
-        t.weekday(),
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute()
-    );
+    let mut out = String::with_capacity(20);
+    out.push_str(match t.weekday() {
+        chrono::Weekday::Mon => "Mon",
+        chrono::Weekday::Tue => "Tue",
+        chrono::Weekday::Wed => "Wed",
+        chrono::Weekday::Thu => "Thu",
+        chrono::Weekday::Fri => "Fri",
+        chrono::Weekday::Sat => "Sat",
+        chrono::Weekday::Sun => "Sun",
+    });
+    out.push(' ');
+    match u32::try_from(t.year()) {
+        Ok(year @ 1000..=9999) => {
+            push_two_digits(&mut out, year / 100);
+            push_two_digits(&mut out, year % 100);
+        }
+        _ => {
+            let _ = write!(out, "{:04}", t.year());
+        }
+    }
+    out.push('-');
+    push_two_digits(&mut out, t.month());
+    out.push('-');
+    push_two_digits(&mut out, t.day());
+    out.push(' ');
+    out.push_str(&time_of_day(t));
     out
 }
 
 /// `09:00`, as `%H:%M`.
 pub(crate) fn time_of_day<T: Timelike>(t: &T) -> String {
-    let mut out = String::with_capacity(8);
-    let _ = write!(out, "{:02}:{:02}", t.hour(), t.minute());
+    let mut out = String::with_capacity(5);
+    push_two_digits(&mut out, t.hour());
+    out.push(':');
+    push_two_digits(&mut out, t.minute());
     out
+}
+
+/// `n` (below 100) as two digits.
+fn push_two_digits(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Business minutes that some reason to freeze can still be disrupted in, with the budgets that close them.

@@ -452,8 +452,7 @@ impl Placement {
         use serde_json::Value;
         let pod = object
             .pointer("/spec/template/spec")
-            .cloned()
-            .unwrap_or(Value::Null);
+            .unwrap_or(&Value::Null);
         let selects_own = |v: &Value| {
             crate::selector::LabelSelector::deserialize(v)
                 .is_ok_and(|s| !s.is_empty() && s.matches(own_labels))

@@ -432,8 +432,9 @@ fn excesses_while_active(
         if bounded {
             continue;
         }
+        let binding_at = timeline.binding(applying);
         for &n in sizes {
-            let binding = timeline.binding_among(applying, n);
+            let binding = binding_at.at(n);
             let allowed = binding.map_or(n, |(_, v)| v.min(n));
             let limit = max.resolve(n).min(n);
             if allowed <= limit {

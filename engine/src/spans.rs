@@ -139,13 +139,19 @@ impl SpanSet {
     }
 
     pub fn union(&self, other: &SpanSet) -> SpanSet {
-        let mut all: Vec<Span> = self.spans.iter().chain(&other.spans).copied().collect();
-        all.sort_by_key(|s| s.start);
-        let mut out = SpanSet::new();
-        for s in all {
+        // Both are sorted: merge them.
+        let mut out = SpanSet::with_capacity(self.spans.len() + other.spans.len());
+        let (mut a, mut b) = (self.spans.iter().peekable(), other.spans.iter().peekable());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x.start <= y.start => a.next(),
+                (Some(_), Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, _) => b.next(),
+            };
+            let Some(s) = next else { return out };
             out.push(s.start, s.end);
         }
-        out
     }
 
     /// Minutes in `self` and not in `other`.
@@ -265,5 +271,10 @@ mod tests {
             assert_eq!(c.contains(t), !a.contains(t), "complement at {t}");
         }
         assert_eq!(i.total(), 5 + 5 + 5);
+        let bridging = set(&[(-5, 2), (8, 21), (30, 35), (60, 70)]);
+        assert_eq!(
+            a.union(&bridging).spans(),
+            &[Span::new(-5, 35), Span::new(40, 50), Span::new(60, 70)]
+        );
     }
 }
