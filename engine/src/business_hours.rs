@@ -246,7 +246,8 @@ pub fn describe_local(tz: Tz, span: Span) -> String {
         return format!("minutes {}-{}", span.start, span.end);
     };
     let zone = end.offset(); // Displays as `%Z` does: the abbreviation.
-    if start.date_naive() == (end - chrono::TimeDelta::minutes(1)).date_naive() {
+    let last_minute = end.checked_sub_signed(chrono::TimeDelta::minutes(1));
+    if last_minute.is_some_and(|last| last.date_naive() == start.date_naive()) {
         format!("{}-{} {zone}", day_and_time(&start), time_of_day(&end))
     } else {
         format!("{} → {} {zone}", day_and_time(&start), day_and_time(&end))

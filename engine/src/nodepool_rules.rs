@@ -39,9 +39,9 @@ pub struct Years {
 
 struct Year {
     budgets: Vec<Budget>,
-    /// The first two weeks, when the budgets repeat weekly: enough to tell whether a rule fires.
+    /// The first two weeks, when the budgets repeat weekly: all there is to judge and describe.
     fortnight: Option<Timeline>,
-    /// The whole horizon, built only to say where a rule fires (or when the budgets do not repeat).
+    /// The whole horizon, built only when the budgets do not repeat weekly.
     timeline: Option<Result<Timeline, TimelineError>>,
     gap: Option<Option<FreezeGap>>,
 }
@@ -273,8 +273,8 @@ fn budgets(
             .map(|gap| (hours, gap)),
         _ => None,
     };
-    // Budgets that repeat weekly (UTC crons on weekdays only) are judged and described on two weeks: the
-    // rest of the year repeats them. Their schedules all parse and fire, so the checks below have nothing
+    // Budgets that repeat weekly (UTC crons with day of month and month `*`) are judged and described on two
+    // weeks: the rest of the year repeats them. Their schedules all parse and fire, so the checks below have nothing
     // to add.
     if let Some(fortnight) = years.fortnight(&budgets, now) {
         budget_max(pool, settings, fortnight, out);
