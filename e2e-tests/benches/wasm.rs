@@ -6,13 +6,15 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use e2e_tests::cases::{self, Case};
 use e2e_tests::{Policy, fixture_host};
 
-fn bench_case(c: &mut Criterion, case: &Case) {
+/// The case natively, then as policy.wasm on one warm instance.
+fn native_and_wasm(group: &mut BenchmarkGroup<WallTime>, case: &Case) {
     let mut host = fixture_host(case.cluster.clone());
-    c.bench_function(&format!("native: {}", case.name), |b| {
+    group.bench_function(format!("native: {}", case.name), |b| {
         b.iter(|| {
             disruption_guard::evaluate(
                 black_box(&case.payload),
@@ -27,43 +29,31 @@ fn bench_case(c: &mut Criterion, case: &Case) {
         "{}",
         case.name
     );
-    c.bench_function(&format!("wasm warm: {}", case.name), |b| {
+    group.bench_function(format!("wasm warm: {}", case.name), |b| {
         b.iter(|| policy.call("validate", black_box(&case.payload)))
     });
 }
 
 fn admission(c: &mut Criterion) {
+    let mut group = c.benchmark_group("admission");
     let all = cases::admission();
     for case in &all {
-        bench_case(c, case);
+        native_and_wasm(&mut group, case);
     }
     let seoul = &all[2];
-    c.bench_function(&format!("wasm fresh instance: {}", seoul.name), |b| {
+    group.bench_function(format!("wasm fresh instance: {}", seoul.name), |b| {
         b.iter(|| {
             Policy::serving(seoul.cluster.clone()).call("validate", black_box(&seoul.payload))
         })
     });
+    group.finish();
 }
 
 fn capacity(c: &mut Criterion) {
     let mut group = c.benchmark_group("capacity");
     group.sample_size(20);
     for pods in [1_000, 10_000, 50_000] {
-        let case = cases::capacity(1_000, pods);
-        let mut host = fixture_host(case.cluster.clone());
-        group.bench_function(format!("native: {}", case.name), |b| {
-            b.iter(|| {
-                disruption_guard::evaluate(
-                    black_box(&case.payload),
-                    &mut host,
-                    disruption_guard::now_minute(),
-                )
-            })
-        });
-        let policy = Policy::serving(case.cluster.clone());
-        group.bench_function(format!("wasm warm: {}", case.name), |b| {
-            b.iter(|| policy.call("validate", black_box(&case.payload)))
-        });
+        native_and_wasm(&mut group, &cases::capacity(1_000, pods));
     }
     group.finish();
 }

@@ -367,13 +367,17 @@ pub fn list_items<T: for<'de> Deserialize<'de>>(list: &Value) -> Vec<T> {
         .unwrap_or_default()
 }
 
-/// Workloads from a Deployment or StatefulSet `List` (list items carry no `kind`).
+/// Workloads from a Deployment or StatefulSet `List`.
 pub fn list_workloads(list: &Value, kind: &str) -> Vec<Workload> {
-    let mut items: Vec<Workload> = list_items(list);
-    for w in &mut items {
+    with_kind(list_items(list), kind)
+}
+
+/// List items carry no `kind`: it is the kind of the list that was asked for.
+pub fn with_kind(mut workloads: Vec<Workload>, kind: &str) -> Vec<Workload> {
+    for w in &mut workloads {
         w.kind = kind.to_string();
     }
-    items
+    workloads
 }
 
 #[cfg(test)]

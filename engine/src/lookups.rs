@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Workload};
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Workload, with_kind};
 use crate::nodepool::ListedNodePool;
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
@@ -38,14 +38,7 @@ pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Name
         list_request(host, Some(namespace), api_version, kind, None, masks)
     };
     let pdbs: Vec<Pdb> = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
-    let mut workloads = workloads_of(
-        &list("apps/v1", "Deployment", &WORKLOAD_MASKS)?,
-        "Deployment",
-    )?;
-    workloads.extend(workloads_of(
-        &list("apps/v1", "StatefulSet", &WORKLOAD_MASKS)?,
-        "StatefulSet",
-    )?);
+    let workloads = workloads(&mut list, &WORKLOAD_MASKS)?;
     let hpas = if workloads.is_empty() {
         Vec::new()
     } else {
@@ -144,14 +137,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         "spec.selector",
         "spec.template.metadata.labels",
     ];
-    let mut workloads = workloads_of(
-        &list_all("apps/v1", "Deployment", &workload_masks)?,
-        "Deployment",
-    )?;
-    workloads.extend(workloads_of(
-        &list_all("apps/v1", "StatefulSet", &workload_masks)?,
-        "StatefulSet",
-    )?);
+    let workloads = workloads(&mut list_all, &workload_masks)?;
     Ok(Cluster {
         nodes,
         pods,
@@ -253,12 +239,16 @@ fn items<T: for<'de> Deserialize<'de>>(answer: &[u8]) -> Result<Vec<T>, String> 
     }
 }
 
-fn workloads_of(answer: &[u8], kind: &str) -> Result<Vec<Workload>, String> {
-    let mut items: Vec<Workload> = items(answer)?;
-    for w in &mut items {
-        w.kind = kind.to_string();
+/// The Deployments, then the StatefulSets, that `list` (api version, kind, field masks) returns.
+fn workloads(
+    list: &mut impl FnMut(&str, &str, &[&str]) -> Result<Vec<u8>, String>,
+    masks: &[&str],
+) -> Result<Vec<Workload>, String> {
+    let mut workloads = Vec::new();
+    for kind in ["Deployment", "StatefulSet"] {
+        workloads.extend(with_kind(items(&list("apps/v1", kind, masks)?)?, kind));
     }
-    Ok(items)
+    Ok(workloads)
 }
 
 #[cfg(test)]
