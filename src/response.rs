@@ -44,14 +44,21 @@ fn answer(
     mutated: Option<serde_json::Value>,
     warnings: Vec<String>,
 ) -> CallResult {
-    Ok(serde_json::to_vec(&ValidationResponse {
-        accepted,
-        message,
-        code: None,
-        mutated_object: mutated,
-        audit_annotations: None,
-        warnings: (!warnings.is_empty()).then_some(warnings),
-    })?)
+    // Room for the message and its escapes, so the answer is not copied as it grows.
+    let room = 256 + message.as_ref().map_or(0, |m| m.len() + m.len() / 8);
+    let mut out = Vec::with_capacity(room);
+    serde_json::to_writer(
+        &mut out,
+        &ValidationResponse {
+            accepted,
+            message,
+            code: None,
+            mutated_object: mutated,
+            audit_annotations: None,
+            warnings: (!warnings.is_empty()).then_some(warnings),
+        },
+    )?;
+    Ok(out)
 }
 
 /// Error texts can quote the whole payload; keep messages readable.

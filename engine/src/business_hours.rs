@@ -308,8 +308,8 @@ pub struct FreezeGap {
     pub reasons: Reasons,
     /// Business minutes (UTC, within the horizon) where at least one of them is not frozen.
     pub unfrozen: SpanSet,
-    /// The business windows those minutes belong to.
-    pub windows: Vec<Span>,
+    /// How many business windows those minutes belong to.
+    pub windows: usize,
     /// The UTC budgets that freeze those windows for every reason to freeze.
     pub budgets: Vec<FreezeBudget>,
 }
@@ -317,35 +317,7 @@ pub struct FreezeGap {
 /// Compares the business hours with the time each reason in `freeze` is frozen (0 allowed at any pool
 /// size) on `timeline`; `None` when every business minute is frozen for every one of them.
 pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> Option<FreezeGap> {
-    gap_over(windows, freeze, timeline, timeline.horizon, |mask| {
-        timeline.frozen_by(mask)
-    })
-}
-
-/// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::budget::repeat_weekly), from
-/// their timeline over the horizon's first two weeks: one week of it, repeated, is the whole horizon.
-pub fn weekly_freeze_gap(
-    windows: &[Span],
-    freeze: &[Reason],
-    fortnight: &Timeline,
-    horizon: Span,
-) -> Option<FreezeGap> {
-    gap_over(windows, freeze, fortnight, horizon, |mask| {
-        fortnight
-            .frozen_by(mask)
-            .repeat_weekly(fortnight.horizon.start, horizon)
-    })
-}
-
-/// The freeze gap over `horizon`, where `frozen_by` gives when any of some zero-node budgets of
-/// `timeline` (as activity bits) is active.
-fn gap_over(
-    windows: &[Span],
-    freeze: &[Reason],
-    timeline: &Timeline,
-    horizon: Span,
-    frozen_by: impl Fn(u64) -> SpanSet,
-) -> Option<FreezeGap> {
+    let horizon = timeline.horizon;
     let mut business = SpanSet::with_capacity(windows.len());
     for w in windows {
         business.push(w.start, w.end);
@@ -360,7 +332,7 @@ fn gap_over(
         let gap = match gaps.iter().find(|g| g.0 == zero_budgets) {
             Some((_, gap)) => gap,
             None => {
-                let gap = business.subtract(&frozen_by(zero_budgets));
+                let gap = business.subtract(&timeline.frozen_by(zero_budgets));
                 if !gap.is_empty() {
                     unfrozen = unfrozen.union(&gap);
                 }
@@ -380,43 +352,123 @@ fn gap_over(
         .filter(|w| unfrozen.overlaps(**w))
         .copied()
         .collect();
+    Some(gap(reasons, unfrozen, windows.len(), &windows, freeze))
+}
+
+/// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::budget::repeat_weekly), from their
+/// timeline over the horizon's first two weeks (`fortnight`): a window (at most about a day long) is judged
+/// by its copy there, one week apart, and windows at the same time of the week share one judgement. A
+/// fortnight shorter than two weeks leaves late copies unfrozen: the gap errs towards reporting.
+pub fn weekly_freeze_gap(
+    windows: &[Span],
+    freeze: &[Reason],
+    fortnight: &Timeline,
+    horizon: Span,
+) -> Option<FreezeGap> {
+    let from = fortnight.horizon.start;
+    // Reasons frozen by the same zero-node budgets share one frozen set.
+    let mut masks: Vec<u64> = freeze.iter().map(|&r| fortnight.zero_budgets(r)).collect();
+    masks.sort_unstable();
+    masks.dedup();
+    let frozen: Vec<SpanSet> = masks.iter().map(|&m| fortnight.frozen_by(m)).collect();
+    // Per shape (the window's copy in the fortnight, as clipped to the horizon): a window of that shape,
+    // which frozen sets leave a gap (bits), and the gap in the copy.
+    struct Judged {
+        copy: Span,
+        window: Span,
+        bits: u64,
+        gap: SpanSet,
+    }
+    let mut judged: Vec<Judged> = Vec::new();
+    let mut parts: Vec<Span> = Vec::new();
+    let (mut gapped, mut count, mut next) = (0, 0, 0);
+    for w in windows {
+        let (start, end) = (w.start.max(horizon.start), w.end.min(horizon.end));
+        if end <= start {
+            continue;
+        }
+        let copy_start = from + (start - from).rem_euclid(MINUTES_PER_WEEK);
+        let copy = Span::new(copy_start, copy_start + end - start);
+        // Windows cycle through the week in order: the shape after the last one is the likely match.
+        let n = judged.len();
+        let found = (0..n)
+            .map(|k| (next + k) % n)
+            .find(|&i| judged[i].copy == copy);
+        let i = found.unwrap_or_else(|| {
+            let whole = SpanSet::from_span(copy);
+            let (mut bits, mut gap) = (0, SpanSet::new());
+            for (k, set) in frozen.iter().enumerate() {
+                let part = whole.subtract(set);
+                if !part.is_empty() {
+                    bits |= 1 << k;
+                    gap = gap.union(&part);
+                }
+            }
+            judged.push(Judged {
+                copy,
+                window: *w,
+                bits,
+                gap,
+            });
+            n
+        });
+        next = i + 1;
+        let shape = &judged[i];
+        if shape.bits == 0 {
+            continue;
+        }
+        gapped |= shape.bits;
+        count += 1;
+        let shift = start - copy_start;
+        parts.extend(
+            shape
+                .gap
+                .spans()
+                .iter()
+                .map(|s| Span::new(s.start + shift, s.end + shift)),
+        );
+    }
+    if gapped == 0 {
+        return None;
+    }
+    let mut reasons = Reasons::default();
+    for &reason in freeze {
+        let k = masks.partition_point(|&m| m < fortnight.zero_budgets(reason));
+        if gapped & (1 << k) != 0 {
+            reasons.insert(reason);
+        }
+    }
+    // Windows only overlap across a clock change; their gaps are then out of order by at most an hour.
+    parts.sort_unstable_by_key(|s| s.start);
+    let mut unfrozen = SpanSet::with_capacity(parts.len());
+    for s in parts {
+        unfrozen.push(s.start, s.end);
+    }
+    let shapes: Vec<Span> = judged
+        .iter()
+        .filter(|j| j.bits != 0)
+        .map(|j| j.window)
+        .collect();
+    Some(gap(reasons, unfrozen, count, &shapes, freeze))
+}
+
+/// `shapes`: the unfrozen windows, or one of each shape (UTC time of the week and length) among them.
+fn gap(
+    reasons: Reasons,
+    unfrozen: SpanSet,
+    windows: usize,
+    shapes: &[Span],
+    freeze: &[Reason],
+) -> FreezeGap {
     let freeze_set = Reasons::of(freeze);
     let budget_reasons = (freeze_set != Reasons::ALL).then_some(freeze_set);
-    let budgets = freeze_budgets(&windows, budget_reasons);
-    Some(FreezeGap {
+    let budgets = freeze_budgets(shapes, budget_reasons);
+    FreezeGap {
         reasons,
         unfrozen,
         windows,
         budgets,
-    })
-}
-
-/// Whether every business minute of `horizon` (`windows`, from [`utc_windows`]) is frozen for every reason
-/// in `freeze`, given budgets that [repeat weekly](crate::budget::repeat_weekly) and their timeline over
-/// the first two weeks of the horizon: each window is compared with its copy in those two weeks.
-pub fn frozen_all_year(
-    windows: &[Span],
-    horizon: Span,
-    freeze: &[Reason],
-    fortnight: &Timeline,
-) -> bool {
-    let from = fortnight.horizon.start;
-    if fortnight.horizon.len() < 2 * MINUTES_PER_WEEK {
-        return false;
     }
-    let mut masks: Vec<u64> = freeze.iter().map(|&r| fortnight.zero_budgets(r)).collect();
-    masks.sort_unstable();
-    masks.dedup();
-    masks.iter().all(|&mask| {
-        let frozen = fortnight.frozen_by(mask);
-        windows.iter().all(|w| {
-            let (start, end) = (w.start.max(horizon.start), w.end.min(horizon.end));
-            let copy = from + (start - from).rem_euclid(MINUTES_PER_WEEK);
-            end <= start
-                || (end - start <= MINUTES_PER_WEEK
-                    && frozen.covers(Span::new(copy, copy + end - start)))
-        })
-    })
 }
 
 #[cfg(test)]

@@ -95,16 +95,6 @@ impl Years {
         let year = &mut entries[i];
         if year.gap.is_none() {
             let gap = match &year.fortnight {
-                Some(fortnight)
-                    if business_hours::frozen_all_year(
-                        windows,
-                        horizon(now),
-                        freeze,
-                        fortnight,
-                    ) =>
-                {
-                    None
-                }
                 Some(fortnight) => {
                     business_hours::weekly_freeze_gap(windows, freeze, fortnight, horizon(now))
                 }
@@ -544,7 +534,7 @@ fn business_hours_frozen(hours: &BusinessHours, gap: &FreezeGap, out: &mut Vec<F
         Finding::new(
             Rule::BusinessHoursNotFrozen,
             "spec.disruption.budgets",
-            format!("{} unfrozen business window(s) in the next year", gap.windows.len()),
+            format!("{} unfrozen business window(s) in the next year", gap.windows),
         )
         .problem(format!(
             "business hours ({} {}-{} {}) are not frozen for {}: e.g. {}. Budget schedules are always UTC, so a \

@@ -78,24 +78,6 @@ impl SpanSet {
         }
     }
 
-    /// The week from `from` repeated over `horizon` (which starts at `from`): the whole of a pattern that
-    /// repeats weekly, from one of its weeks.
-    pub fn repeat_weekly(&self, from: Minute, horizon: Span) -> SpanSet {
-        let week = self.clip(from, from + MINUTES_PER_WEEK);
-        let weeks = (horizon.end - from).div_euclid(MINUTES_PER_WEEK) + 1;
-        let mut out = SpanSet::with_capacity(week.spans.len() * weeks.max(0) as usize);
-        for k in 0..weeks {
-            let shift = k * MINUTES_PER_WEEK;
-            for s in &week.spans {
-                out.push(
-                    (s.start + shift).max(horizon.start),
-                    (s.end + shift).min(horizon.end),
-                );
-            }
-        }
-        out
-    }
-
     pub fn spans(&self) -> &[Span] {
         &self.spans
     }
@@ -206,32 +188,6 @@ mod tests {
             s.push(a, b);
         }
         s
-    }
-
-    #[test]
-    fn repeat_weekly_matches_the_pattern_minute_by_minute() {
-        // Active in the last hour of the week and its first two hours (a window across the week's edge),
-        // and Wednesdays 10:00-11:30.
-        let active = |m: Minute| {
-            let w = m.rem_euclid(MINUTES_PER_WEEK);
-            let across_the_edge = !(120..MINUTES_PER_WEEK - 60).contains(&w);
-            across_the_edge || (3 * MINUTES_PER_DAY + 600..3 * MINUTES_PER_DAY + 690).contains(&w)
-        };
-        let from = 7 * MINUTES_PER_WEEK + 45; // Not on a week boundary.
-        let mut fortnight = SpanSet::new();
-        for m in from..from + 2 * MINUTES_PER_WEEK {
-            if active(m) {
-                fortnight.push(m, m + 1);
-            }
-        }
-        let horizon = Span::new(from, from + 5 * MINUTES_PER_WEEK + 100);
-        let repeated = fortnight.repeat_weekly(from, horizon);
-        for m in horizon.start - 10..horizon.end + 10 {
-            let inside = (horizon.start..horizon.end).contains(&m);
-            assert_eq!(repeated.contains(m), inside && active(m), "minute {m}");
-        }
-        let merged = repeated.spans().windows(2).all(|w| w[0].end < w[1].start);
-        assert!(merged, "touching spans are merged");
     }
 
     #[test]
