@@ -7,6 +7,7 @@ use crate::capacity;
 use crate::finding::{Finding, Rule};
 use crate::k8s::{Cluster, Namespace};
 use crate::nodepool::ListedNodePool;
+use crate::nodepool_rules::Detail;
 use crate::settings::{LookupFailure, Settings};
 use crate::spans::Minute;
 use crate::{
@@ -39,8 +40,8 @@ pub fn nodepool(
     cluster: Option<Lookup<Cluster>>,
 ) -> Decision {
     let mut years = nodepool_rules::Years::default();
-    let all_findings = |pool: &Value, years: &mut nodepool_rules::Years| {
-        let mut findings = nodepool_rules::check_with(pool, old, settings, now, years);
+    let all_findings = |pool: &Value, years: &mut nodepool_rules::Years, detail: Detail| {
+        let mut findings = nodepool_rules::check_with(pool, old, settings, now, years, detail);
         if let Some(Ok(cluster)) = &cluster {
             findings.extend(capacity::check(pool, cluster, settings, now));
         }
@@ -48,7 +49,14 @@ pub fn nodepool(
     };
     let mut mutated = object.clone();
     let changes = nodepool_mutation::mutate_with(&mut mutated, settings, now, &mut years);
-    let mut after = all_findings(&mutated, &mut years);
+    // Unchanged, the object is judged once, in full. Changed, the mutated pool's rules are enough to
+    // accept it, or to tell which of the problems of the object as written mutation repairs.
+    let detail = if changes.is_empty() {
+        Detail::Full
+    } else {
+        Detail::RulesOnly
+    };
+    let mut after = all_findings(&mutated, &mut years, detail);
     let mut warnings = Vec::new();
     if let Some(lookup) = &cluster
         && after.is_empty()
@@ -59,14 +67,18 @@ pub fn nodepool(
         return finish(mutated, changes, after, warnings);
     }
     // Explain the user's own object: windows and values as written, not as we would have patched them.
-    let mut before = all_findings(object, &mut years);
+    let mut before = all_findings(object, &mut years, Detail::Full);
     for f in &mut before {
         if !after.iter().any(|a| a.rule == f.rule) {
             f.fix = format!("{} {REPAIRED_NOTE}", f.fix);
         }
     }
     if before.is_empty() {
-        before = after; // Only the mutated object breaks a rule (e.g. a lookup failed).
+        // Only the mutated object breaks a rule (e.g. a lookup failed): word its findings.
+        before = all_findings(&mutated, &mut years, Detail::Full);
+        if before.is_empty() {
+            before = after; // The lookup failure alone, worded in full.
+        }
     }
     Decision::Reject(before)
 }

@@ -18,6 +18,67 @@ use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
 /// The business windows that overlap `horizon`, as UTC spans in order (not clipped, so that a window
 /// already under way keeps its true start).
 pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
+    expand(&utc_window_runs(hours, horizon))
+}
+
+/// Business windows that recur weekly: `first`, then one every week after it, `count` in all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WindowRun {
+    pub first: Span,
+    pub count: Minute,
+}
+
+impl WindowRun {
+    /// The `k`-th window of the run (from 0).
+    pub fn window(&self, k: Minute) -> Span {
+        let shift = k * MINUTES_PER_WEEK;
+        Span::new(self.first.start + shift, self.first.end + shift)
+    }
+}
+
+/// The windows of `runs`, in order.
+pub fn expand(runs: &[WindowRun]) -> Vec<Span> {
+    let mut out = Vec::with_capacity(runs.iter().map(|r| r.count.max(0) as usize).sum());
+    in_time_order(runs, |i, k| out.push(runs[i].window(k)));
+    out
+}
+
+/// Calls `visit(i, k)` for the `k`-th window of `runs[i]`, all the windows in the order they start.
+fn in_time_order(runs: &[WindowRun], mut visit: impl FnMut(usize, Minute)) {
+    let Some(origin) = runs.iter().map(|r| r.first.start).min() else {
+        return;
+    };
+    // A run's `k`-th window starts in week `first week + k` at the run's minute of the week: the runs in
+    // order of that minute, week after week, give every window in order.
+    let weeks: Vec<(Minute, Minute)> = runs
+        .iter()
+        .map(|r| {
+            let since = r.first.start - origin;
+            (
+                since.div_euclid(MINUTES_PER_WEEK),
+                since.rem_euclid(MINUTES_PER_WEEK),
+            )
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_unstable_by_key(|&i| weeks[i].1);
+    let last = (0..runs.len())
+        .map(|i| weeks[i].0 + runs[i].count - 1)
+        .max();
+    for week in 0..=last.unwrap_or(-1) {
+        for &i in &order {
+            let k = week - weeks[i].0;
+            if (0..runs[i].count).contains(&k) {
+                visit(i, k);
+            }
+        }
+    }
+}
+
+/// [`utc_windows`] as weekly runs. Between two clock changes a local time has one UTC reading, so each
+/// weekday's windows there are exactly a week apart: a year of them is a few runs per offset period, and
+/// only the days near a change (or the horizon's edges) are resolved one by one.
+pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
     let tz = hours.timezone.0;
     // Windows start up to a day before their local date and end up to two days after it.
     let periods = offset_periods(
@@ -30,45 +91,87 @@ pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
         .days
         .iter()
         .fold(0, |bits, d| bits | 1 << d.0.num_days_from_sunday());
+    // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
+    let weekday = |day: Minute| (day + 4).rem_euclid(7);
     let (start, end) = (Minute::from(hours.start.0), Minute::from(hours.end.0));
     let length = if end > start {
         end - start
     } else {
         end + MINUTES_PER_DAY - start
     };
-    let mut out = Vec::with_capacity(((horizon.len() / MINUTES_PER_DAY) + 2) as usize);
-    let mut period = 0; // Windows come in order: the period the last one fell in.
-    let mut utc = |local: Minute, pick: Pick| {
+    // Two days inside a period, no other period's offset (all within 26 hours of each other) can also
+    // read a local time: the period's reading is the only one, as `to_utc` would find.
+    const MARGIN: Minute = 2 * MINUTES_PER_DAY;
+    let mut period = 0; // Days come in order: the period the last one fell in.
+    let mut advance = |local: Minute| {
         while period + 1 < periods.len() && local - periods[period].1 >= periods[period + 1].0 {
             period += 1;
         }
-        // Two days inside a period, no other period's offset (all within 26 hours of each other) can
-        // also read `local`: that is the only reading, as `to_utc` would find.
-        let reading = local - periods[period].1;
+        let (from, offset) = periods[period];
         let until = periods.get(period + 1).map_or(Minute::MAX, |p| p.0);
-        let inside = reading - 2 * MINUTES_PER_DAY >= periods[period].0
-            && reading.saturating_add(2 * MINUTES_PER_DAY) < until;
-        if inside {
-            reading
-        } else {
-            to_utc(&periods, local, pick)
-        }
+        (from, offset, until)
     };
-    for day in local_day(horizon.start) - 1..=local_day(horizon.end) {
-        // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
-        if days & (1 << (day + 4).rem_euclid(7)) == 0 {
+    let (first_day, last_day) = (local_day(horizon.start) - 1, local_day(horizon.end));
+    let mut runs = Vec::new();
+    let mut day = first_day;
+    while day <= last_day {
+        let local_start = day * MINUTES_PER_DAY + start;
+        let (from, offset, until) = advance(local_start);
+        let inside = local_start - offset - MARGIN >= from
+            && (local_start + length - offset).saturating_add(MARGIN) < until;
+        if inside {
+            // The days whose windows all lie as far inside this period, then one run per listed weekday.
+            let last_inside = if until == Minute::MAX {
+                last_day
+            } else {
+                (until - MARGIN - 1 + offset - start - length).div_euclid(MINUTES_PER_DAY)
+            }
+            .min(last_day);
+            for first in day..(day + 7).min(last_inside + 1) {
+                if days & (1 << weekday(first)) != 0 {
+                    let utc = first * MINUTES_PER_DAY + start - offset;
+                    runs.push(WindowRun {
+                        first: Span::new(utc, utc + length),
+                        count: (last_inside - first) / 7 + 1,
+                    });
+                }
+            }
+            day = last_inside + 1;
             continue;
         }
-        let local_start = day * MINUTES_PER_DAY + start;
-        let window = Span::new(
-            utc(local_start, Pick::Earliest),
-            utc(local_start + length, Pick::Latest),
-        );
-        if window.end > horizon.start && window.start < horizon.end {
-            out.push(window);
+        if days & (1 << weekday(day)) != 0 {
+            let mut resolve = |local: Minute, pick: Pick| {
+                let (from, offset, until) = advance(local);
+                let reading = local - offset;
+                if reading - MARGIN >= from && reading.saturating_add(MARGIN) < until {
+                    reading
+                } else {
+                    to_utc(&periods, local, pick)
+                }
+            };
+            let window = Span::new(
+                resolve(local_start, Pick::Earliest),
+                resolve(local_start + length, Pick::Latest),
+            );
+            runs.push(WindowRun {
+                first: window,
+                count: 1,
+            });
         }
+        day += 1;
     }
-    out
+    // Keep the windows that overlap the horizon: at most the first and last of a run fall outside.
+    runs.retain_mut(|run| {
+        while run.count > 0 && run.first.end <= horizon.start {
+            run.first = run.window(1);
+            run.count -= 1;
+        }
+        while run.count > 0 && run.window(run.count - 1).start >= horizon.end {
+            run.count -= 1;
+        }
+        run.count > 0
+    });
+    runs
 }
 
 /// The zone's UTC offset (minutes east) at a UTC minute.
@@ -356,11 +459,12 @@ pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> O
 }
 
 /// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::budget::repeat_weekly), from their
-/// timeline over the horizon's first two weeks (`fortnight`): a window (at most about a day long) is judged
-/// by its copy there, one week apart, and windows at the same time of the week share one judgement. A
-/// fortnight shorter than two weeks leaves late copies unfrozen: the gap errs towards reporting.
+/// timeline over the horizon's first two weeks (`fortnight`) and the business windows as weekly runs
+/// ([`utc_window_runs`]): a window (at most about a day long) is judged by its copy there, one week apart,
+/// and the windows of a run share one judgement. A fortnight shorter than two weeks leaves late copies
+/// unfrozen: the gap errs towards reporting.
 pub fn weekly_freeze_gap(
-    windows: &[Span],
+    runs: &[WindowRun],
     freeze: &[Reason],
     fortnight: &Timeline,
     horizon: Span,
@@ -380,53 +484,66 @@ pub fn weekly_freeze_gap(
         gap: SpanSet,
     }
     let mut judged: Vec<Judged> = Vec::new();
-    let mut parts: Vec<Span> = Vec::new();
-    let (mut gapped, mut count, mut next) = (0, 0, 0);
-    for w in windows {
+    // Gapped windows a week apart (as the horizon clips them), and the shape they share.
+    let mut blocks: Vec<WindowRun> = Vec::new();
+    let mut block_shapes: Vec<usize> = Vec::new();
+    let (mut gapped, mut count) = (0, 0);
+    // Judges `times` windows a week apart, the first `w`, which all the horizon clips alike.
+    let mut judge = |w: Span, times: Minute| {
         let (start, end) = (w.start.max(horizon.start), w.end.min(horizon.end));
         if end <= start {
-            continue;
+            return;
         }
         let copy_start = from + (start - from).rem_euclid(MINUTES_PER_WEEK);
         let copy = Span::new(copy_start, copy_start + end - start);
-        // Windows cycle through the week in order: the shape after the last one is the likely match.
-        let n = judged.len();
-        let found = (0..n)
-            .map(|k| (next + k) % n)
-            .find(|&i| judged[i].copy == copy);
-        let i = found.unwrap_or_else(|| {
-            let whole = SpanSet::from_span(copy);
-            let (mut bits, mut gap) = (0, SpanSet::new());
-            for (k, set) in frozen.iter().enumerate() {
-                let part = whole.subtract(set);
-                if !part.is_empty() {
-                    bits |= 1 << k;
-                    gap = gap.union(&part);
+        let i = judged
+            .iter()
+            .position(|j| j.copy == copy)
+            .unwrap_or_else(|| {
+                let whole = SpanSet::from_span(copy);
+                let (mut bits, mut gap) = (0, SpanSet::new());
+                for (k, set) in frozen.iter().enumerate() {
+                    let part = whole.subtract(set);
+                    if !part.is_empty() {
+                        bits |= 1 << k;
+                        gap = gap.union(&part);
+                    }
                 }
-            }
-            judged.push(Judged {
-                copy,
-                window: *w,
-                bits,
-                gap,
+                judged.push(Judged {
+                    copy,
+                    window: w,
+                    bits,
+                    gap,
+                });
+                judged.len() - 1
             });
-            n
-        });
-        next = i + 1;
         let shape = &judged[i];
         if shape.bits == 0 {
-            continue;
+            return;
         }
         gapped |= shape.bits;
-        count += 1;
-        let shift = start - copy_start;
-        parts.extend(
-            shape
-                .gap
-                .spans()
-                .iter()
-                .map(|s| Span::new(s.start + shift, s.end + shift)),
-        );
+        count += times as usize;
+        blocks.push(WindowRun {
+            first: Span::new(start, end),
+            count: times,
+        });
+        block_shapes.push(i);
+    };
+    for run in runs {
+        // Only a run's first and last windows can stick out of the horizon: they are judged alone.
+        let clipped = |w: Span| w.start < horizon.start || w.end > horizon.end;
+        let (mut first, mut last) = (0, run.count - 1);
+        if clipped(run.first) {
+            judge(run.first, 1);
+            first = 1;
+        }
+        if last >= first && clipped(run.window(last)) {
+            judge(run.window(last), 1);
+            last -= 1;
+        }
+        if last >= first {
+            judge(run.window(first), last - first + 1);
+        }
     }
     if gapped == 0 {
         return None;
@@ -438,8 +555,18 @@ pub fn weekly_freeze_gap(
             reasons.insert(reason);
         }
     }
-    // Windows only overlap across a clock change; their gaps are then out of order by at most an hour.
-    parts.sort_unstable_by_key(|s| s.start);
+    // The gaps of the windows in the order the windows start.
+    let mut parts: Vec<Span> = Vec::with_capacity(count);
+    in_time_order(&blocks, |i, k| {
+        let shape = &judged[block_shapes[i]];
+        let shift = blocks[i].window(k).start - shape.copy.start;
+        let spans = shape.gap.spans().iter();
+        parts.extend(spans.map(|s| Span::new(s.start + shift, s.end + shift)));
+    });
+    // Only windows that overlap across a clock change can put their gaps out of order.
+    if !parts.is_sorted_by_key(|s| s.start) {
+        parts.sort_by_key(|s| s.start);
+    }
     let mut unfrozen = SpanSet::with_capacity(parts.len());
     for s in parts {
         unfrozen.push(s.start, s.end);

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::budget::{self, Timeline, TimelineError};
-use crate::business_hours::{self, FreezeGap, day_and_time, describe_local, time_of_day};
+use crate::business_hours::{
+    self, FreezeGap, WindowRun, day_and_time, describe_local, time_of_day,
+};
 use crate::crd;
 use crate::cron::Schedule;
 use crate::duration::Seconds;
@@ -33,7 +35,9 @@ const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
 #[derive(Default)]
 pub struct Years {
     entries: Vec<Year>,
-    /// The business windows of the horizon, from the request's settings.
+    /// The business windows of the horizon, from the request's settings, as weekly runs …
+    runs: Option<Vec<WindowRun>>,
+    /// … and one by one, for budgets that do not repeat weekly.
     windows: Option<Vec<Span>>,
 }
 
@@ -89,21 +93,27 @@ impl Years {
         freeze: &[Reason],
     ) -> Option<&FreezeGap> {
         let i = self.index(budgets, now);
-        let Years { entries, windows } = self;
-        let windows =
-            windows.get_or_insert_with(|| business_hours::utc_windows(hours, horizon(now)));
+        let Years {
+            entries,
+            runs,
+            windows,
+        } = self;
+        let runs = runs.get_or_insert_with(|| business_hours::utc_window_runs(hours, horizon(now)));
         let year = &mut entries[i];
         if year.gap.is_none() {
             let gap = match &year.fortnight {
                 Some(fortnight) => {
-                    business_hours::weekly_freeze_gap(windows, freeze, fortnight, horizon(now))
+                    business_hours::weekly_freeze_gap(runs, freeze, fortnight, horizon(now))
                 }
                 None => year
                     .timeline
                     .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
                     .as_ref()
                     .ok()
-                    .and_then(|timeline| business_hours::freeze_gap(windows, freeze, timeline)),
+                    .and_then(|timeline| {
+                        let windows = windows.get_or_insert_with(|| business_hours::expand(runs));
+                        business_hours::freeze_gap(windows, freeze, timeline)
+                    }),
             };
             year.gap = Some(gap);
         }
@@ -118,7 +128,24 @@ pub fn check(
     settings: &Settings,
     now: Minute,
 ) -> Vec<Finding> {
-    check_with(object, old, settings, now, &mut Years::default())
+    check_with(
+        object,
+        old,
+        settings,
+        now,
+        &mut Years::default(),
+        Detail::Full,
+    )
+}
+
+/// What a check reports of the budget rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every finding with its problem and fix, for a rejection.
+    Full,
+    /// Only which budget rules are broken (their findings carry the rule and field, no text): enough to
+    /// tell which problems mutation repairs, without wording the ones it does not.
+    RulesOnly,
 }
 
 /// [`check`], reusing the years already computed in this request.
@@ -128,6 +155,7 @@ pub fn check_with(
     settings: &Settings,
     now: Minute,
     years: &mut Years,
+    detail: Detail,
 ) -> Vec<Finding> {
     let mut findings = crd::validate(object, old);
     let pool = match NodePool::deserialize(object) {
@@ -145,7 +173,7 @@ pub fn check_with(
     };
     consolidation_policy(&pool, settings, &mut findings);
     consolidate_after(&pool, settings, &mut findings);
-    budgets(&pool, settings, now, years, &mut findings);
+    budgets(&pool, settings, now, years, detail, &mut findings);
     findings
 }
 
@@ -222,6 +250,7 @@ fn budgets(
     settings: &Settings,
     now: Minute,
     years: &mut Years,
+    detail: Detail,
     out: &mut Vec<Finding>,
 ) {
     let budgets = pool.budgets();
@@ -267,9 +296,9 @@ fn budgets(
     // weeks: the rest of the year repeats them. Their schedules all parse and fire, so the checks below have nothing
     // to add.
     if let Some(fortnight) = years.fortnight(&budgets, now) {
-        budget_max(pool, settings, fortnight, out);
+        budget_max(pool, settings, fortnight, detail, out);
         if let Some((hours, gap)) = &gap {
-            business_hours_frozen(hours, gap, out);
+            business_hours_frozen(hours, gap, detail, out);
         }
         drift_blocked(fortnight, out);
         return;
@@ -298,9 +327,9 @@ fn budgets(
             );
         }
     }
-    budget_max(pool, settings, timeline, out);
+    budget_max(pool, settings, timeline, detail, out);
     if let Some((hours, gap)) = gap {
-        business_hours_frozen(hours, &gap, out);
+        business_hours_frozen(hours, &gap, detail, out);
     }
     drift_blocked(timeline, out);
 }
@@ -351,7 +380,13 @@ impl Excess {
     }
 }
 
-fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &mut Vec<Finding>) {
+fn budget_max(
+    pool: &NodePool,
+    settings: &Settings,
+    timeline: &Timeline,
+    detail: Detail,
+    out: &mut Vec<Finding>,
+) {
     let max = settings.node_pools.max_budget_nodes;
     let sizes: Vec<u64> = match pool.known_size() {
         Some(n) => vec![n],
@@ -361,9 +396,22 @@ fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &m
     let mut active_sets: Vec<u64> = timeline.segments.iter().map(|s| s.active).collect();
     active_sets.sort_unstable();
     active_sets.dedup();
+    if detail == Detail::RulesOnly {
+        let first_only = true;
+        if active_sets.iter().any(|&active| {
+            !excesses_while_active(timeline, active, &sizes, max, first_only).is_empty()
+        }) {
+            out.push(Finding::new(
+                Rule::BudgetAboveMax,
+                "spec.disruption.budgets",
+                "",
+            ));
+        }
+        return;
+    }
     let by_active_set: Vec<Vec<Excess>> = active_sets
         .iter()
-        .map(|&active| excesses_while_active(timeline, active, &sizes, max))
+        .map(|&active| excesses_while_active(timeline, active, &sizes, max, false))
         .collect();
     let mut excesses: Vec<Excess> = Vec::new();
     for seg in &timeline.segments {
@@ -395,12 +443,13 @@ fn budget_max(pool: &NodePool, settings: &Settings, timeline: &Timeline, out: &m
 }
 
 /// For one set of active budgets: per culprit (binding budget, or none = unbounded), the reasons and pool
-/// sizes at which more nodes may be disrupted at once than `max` allows.
+/// sizes at which more nodes may be disrupted at once than `max` allows (`first_only`: the first found).
 fn excesses_while_active(
     timeline: &Timeline,
     active: u64,
     sizes: &[u64],
     max: IntOrPercent,
+    first_only: bool,
 ) -> Vec<Excess> {
     // Reasons to which the same budgets apply share their excesses.
     let mut groups: Vec<(u64, Reasons)> = Vec::new();
@@ -440,6 +489,9 @@ fn excesses_while_active(
             match found.iter_mut().find(|e| e.budget == hit.budget) {
                 Some(e) => e.merge(&hit),
                 None => found.push(hit),
+            }
+            if first_only {
+                return found;
             }
         }
     }
@@ -519,7 +571,20 @@ fn describe_utc(span: Span) -> String {
     }
 }
 
-fn business_hours_frozen(hours: &BusinessHours, gap: &FreezeGap, out: &mut Vec<Finding>) {
+fn business_hours_frozen(
+    hours: &BusinessHours,
+    gap: &FreezeGap,
+    detail: Detail,
+    out: &mut Vec<Finding>,
+) {
+    if detail == Detail::RulesOnly {
+        out.push(Finding::new(
+            Rule::BusinessHoursNotFrozen,
+            "spec.disruption.budgets",
+            "",
+        ));
+        return;
+    }
     let tz = hours.timezone.0;
     let examples: Vec<String> = gap
         .unfrozen

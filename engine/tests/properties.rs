@@ -6,7 +6,7 @@ use disruption_guard_engine::cron::{Schedule, civil_from_days};
 use disruption_guard_engine::finding::Rule;
 use disruption_guard_engine::nodepool::{Budget, Reason};
 use disruption_guard_engine::nodepool_mutation::mutate;
-use disruption_guard_engine::nodepool_rules::check;
+use disruption_guard_engine::nodepool_rules::{Detail, Years, check, check_with};
 use disruption_guard_engine::settings::Settings;
 use disruption_guard_engine::spans::Span;
 use proptest::prelude::*;
@@ -198,7 +198,8 @@ proptest! {
 
     /// Budgets that repeat weekly are judged on two weeks; an inert budget that does not repeat weekly
     /// (a monthly schedule that applies to no reason) forces the whole year. Both must agree on every rule and
-    /// field it names, and on what mutation injects.
+    /// field it names, and on what mutation injects. Either way, a check for the broken rules alone names
+    /// the same rules as the full check.
     #[test]
     fn weekly_budgets_judged_on_two_weeks_agree_with_the_whole_year(
         budgets in prop::collection::vec(
@@ -251,6 +252,18 @@ proptest! {
             check(p, None, &settings, now).into_iter().map(|f| (f.rule.id(), f.path)).collect()
         };
         prop_assert_eq!(rules(&pool(&budgets)), rules(&pool(&with_inert)));
+        let broken = |p: &serde_json::Value, detail: Detail| -> Vec<&'static str> {
+            let mut ids: Vec<_> = check_with(p, None, &settings, now, &mut Years::default(), detail)
+                .into_iter()
+                .map(|f| f.rule.id())
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        for p in [pool(&budgets), pool(&with_inert)] {
+            prop_assert_eq!(broken(&p, Detail::RulesOnly), broken(&p, Detail::Full));
+        }
         // The business-hours gap is worded the same from two weeks as from the year.
         let gap_text = |p: &serde_json::Value| -> Vec<String> {
             check(p, None, &settings, now)
