@@ -1,6 +1,7 @@
 //! NodePool admission: the engine decides (mutate when allowed, then validate); this file answers.
 
 use disruption_guard_engine::admission;
+use disruption_guard_engine::k8s::at;
 use disruption_guard_engine::lookups::{self, Host};
 use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
@@ -19,9 +20,7 @@ pub fn validate(
     }
     let old = Some(&request.old_object).filter(|o| request.operation == "UPDATE" && o.is_object());
     let cluster = settings.capacity.enabled.then(|| {
-        let name = request
-            .object
-            .pointer("/metadata/name")
+        let name = at(&request.object, &["metadata", "name"])
             .and_then(|n| n.as_str())
             .unwrap_or(&request.name);
         lookups::pool(host, name)

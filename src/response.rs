@@ -3,6 +3,7 @@
 
 use disruption_guard_engine::admission::Decision;
 use disruption_guard_engine::finding::render;
+use disruption_guard_engine::k8s::at;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
@@ -19,9 +20,7 @@ pub fn decide(decision: Decision, kind: &str, request: &KubernetesAdmissionReque
             answer(true, None, Some(object), lines)
         }
         Decision::Reject(findings) => {
-            let name = request
-                .object
-                .pointer("/metadata/name")
+            let name = at(&request.object, &["metadata", "name"])
                 .and_then(|n| n.as_str())
                 .unwrap_or(&request.name);
             reject(render(kind, name, &findings))

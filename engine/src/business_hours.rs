@@ -398,6 +398,39 @@ pub(crate) fn time_of_day<T: Timelike>(t: &T) -> String {
     out
 }
 
+/// [`day_and_time`] of a UTC minute, written straight from the civil date: messages describe many.
+pub(crate) fn push_utc_day_and_time(out: &mut String, minute: Minute) {
+    let days = minute.div_euclid(MINUTES_PER_DAY);
+    // 1970-01-01 was a Thursday.
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    out.push_str(WEEKDAYS[days.rem_euclid(7) as usize]);
+    out.push(' ');
+    let (year, month, day) = crate::cron::civil_from_days(days);
+    match u32::try_from(year) {
+        Ok(year @ 1000..=9999) => {
+            push_two_digits(out, year / 100);
+            push_two_digits(out, year % 100);
+        }
+        _ => {
+            let _ = write!(out, "{year:04}");
+        }
+    }
+    out.push('-');
+    push_two_digits(out, month);
+    out.push('-');
+    push_two_digits(out, day);
+    out.push(' ');
+    push_utc_time_of_day(out, minute);
+}
+
+/// [`time_of_day`] of a UTC minute.
+pub(crate) fn push_utc_time_of_day(out: &mut String, minute: Minute) {
+    let of_day = minute.rem_euclid(MINUTES_PER_DAY) as u32;
+    push_two_digits(out, of_day / 60);
+    out.push(':');
+    push_two_digits(out, of_day % 60);
+}
+
 /// `n` (below 100) as two digits.
 fn push_two_digits(out: &mut String, n: u32) {
     out.push(char::from(b'0' + (n / 10 % 10) as u8));
@@ -645,6 +678,20 @@ mod tests {
                     assert_eq!(describe_local(tz, span), expected);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn utc_minutes_are_written_as_strftime_would() {
+        // From 1900 to about 2480, every weekday and time of day, month ends and leap days included.
+        for m in (0..40_000).map(|i| -36_816_480 + i * 7_654 + i % 1_440) {
+            let expected = DateTime::from_timestamp(m * 60, 0)
+                .unwrap()
+                .format("%a %Y-%m-%d %H:%M")
+                .to_string();
+            let mut written = String::new();
+            push_utc_day_and_time(&mut written, m);
+            assert_eq!(written, expected, "minute {m}");
         }
     }
 

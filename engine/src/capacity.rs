@@ -15,7 +15,7 @@ use crate::finding::{Finding, Rule};
 use crate::int_or_percent::IntOrPercent;
 use serde::Deserialize;
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload};
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload, at};
 use crate::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use crate::settings::Settings;
 use crate::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
@@ -450,9 +450,7 @@ pub struct Placement {
 impl Placement {
     pub fn of(object: &serde_json::Value, own_labels: &crate::selector::Labels) -> Placement {
         use serde_json::Value;
-        let pod = object
-            .pointer("/spec/template/spec")
-            .unwrap_or(&Value::Null);
+        let pod = at(object, &["spec", "template", "spec"]).unwrap_or(&Value::Null);
         let selects_own = |v: &Value| {
             crate::selector::LabelSelector::deserialize(v)
                 .is_ok_and(|s| !s.is_empty() && s.matches(own_labels))
@@ -462,30 +460,53 @@ impl Placement {
             .as_str()
             .map(|p| vec![p.to_string()]);
         if pools.is_none()
-            && let Some(terms) =
-                pod.pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms").and_then(Value::as_array)
+            && let Some(terms) = at(
+                pod,
+                &[
+                    "affinity",
+                    "nodeAffinity",
+                    "requiredDuringSchedulingIgnoredDuringExecution",
+                    "nodeSelectorTerms",
+                ],
+            )
+            .and_then(Value::as_array)
         {
             // Terms are OR-ed: the pods are confined to named pools only if every term names them.
             let per_term: Vec<Option<Vec<String>>> = terms
                 .iter()
                 .map(|t| {
-                    t["matchExpressions"].as_array()?.iter().find(|e| e["key"] == NODEPOOL_LABEL && e["operator"] == "In").map(|e| {
-                        e["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect()
-                    })
+                    t["matchExpressions"]
+                        .as_array()?
+                        .iter()
+                        .find(|e| e["key"] == NODEPOOL_LABEL && e["operator"] == "In")
+                        .map(|e| {
+                            e["values"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|v| v.as_str().map(String::from))
+                                .collect()
+                        })
                 })
                 .collect();
             if !per_term.is_empty() && per_term.iter().all(Option::is_some) {
                 pools = Some(per_term.into_iter().flatten().flatten().collect());
             }
         }
-        let required_hostname_anti_affinity = pod
-            .pointer("/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution")
-            .and_then(Value::as_array)
-            .is_some_and(|terms| {
-                terms
-                    .iter()
-                    .any(|t| hostname(t) && selects_own(&t["labelSelector"]))
-            });
+        let required_hostname_anti_affinity = at(
+            pod,
+            &[
+                "affinity",
+                "podAntiAffinity",
+                "requiredDuringSchedulingIgnoredDuringExecution",
+            ],
+        )
+        .and_then(Value::as_array)
+        .is_some_and(|terms| {
+            terms
+                .iter()
+                .any(|t| hostname(t) && selects_own(&t["labelSelector"]))
+        });
         let hostname_spread = pod["topologySpreadConstraints"].as_array().and_then(|cs| {
             cs.iter()
                 .filter(|c| {

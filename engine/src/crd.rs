@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::finding::{Finding, Rule, show};
+use crate::k8s::at;
 use crate::patterns;
 
 type Object = Map<String, Value>;
@@ -340,7 +341,7 @@ impl Walker {
             Some(t) => {
                 let old_ref = old
                     .and_then(|o| o.get("template"))
-                    .and_then(|t| t.pointer("/spec/nodeClassRef"))
+                    .and_then(|t| at(t, &["spec", "nodeClassRef"]))
                     .and_then(Value::as_object);
                 self.template(t, old_ref);
             }

@@ -235,26 +235,31 @@ fn field(text: &str, bounds: Bounds) -> Result<u64, CronError> {
 
 /// robfig `getRange`: `*`, `?`, `a`, `a-b`, each with an optional `/step`.
 fn range(expr: &str, b: Bounds) -> Result<u64, CronError> {
-    let range_and_step: Vec<&str> = expr.split('/').collect();
-    let low_and_high: Vec<&str> = range_and_step[0].split('-').collect();
-    let single = low_and_high.len() == 1;
+    // robfig splits on `/`, then the range on `-`, and checks the counts where this does.
+    let mut range_and_step = expr.split('/');
+    let range = range_and_step.next().unwrap_or_default();
+    let (step_text, slashes) = (range_and_step.next(), range_and_step.count());
+    let mut low_and_high = range.split('-');
+    let low = low_and_high.next().unwrap_or_default();
+    let (high, hyphens) = (low_and_high.next(), low_and_high.count());
+    let single = high.is_none();
     let (start, mut end, mut extra);
-    if low_and_high[0] == "*" || low_and_high[0] == "?" {
+    if low == "*" || low == "?" {
         // robfig ignores anything after `*-`: `*-5` is `*`.
         (start, end, extra) = (b.min, b.max, STAR);
     } else {
-        start = int_or_name(low_and_high[0], b.names)?;
-        end = match low_and_high.len() {
-            1 => start,
-            2 => int_or_name(low_and_high[1], b.names)?,
+        start = int_or_name(low, b.names)?;
+        end = match (high, hyphens) {
+            (None, _) => start,
+            (Some(high), 0) => int_or_name(high, b.names)?,
             _ => return err(format!("too many hyphens: {expr}")),
         };
         extra = 0;
     }
-    let step = match range_and_step.len() {
-        1 => 1,
-        2 => {
-            let step = positive_int(range_and_step[1])?;
+    let step = match (step_text, slashes) {
+        (None, _) => 1,
+        (Some(step_text), 0) => {
+            let step = positive_int(step_text)?;
             if single {
                 end = b.max; // "N/step" means "N-max/step".
             }
@@ -290,8 +295,7 @@ fn range(expr: &str, b: Bounds) -> Result<u64, CronError> {
 
 /// robfig `parseIntOrName`: names are lower-cased before lookup.
 fn int_or_name(expr: &str, names: &[&str]) -> Result<u32, CronError> {
-    let lower = expr.to_ascii_lowercase();
-    match names.iter().position(|n| *n == lower) {
+    match names.iter().position(|n| n.eq_ignore_ascii_case(expr)) {
         // Month names start at 1, weekday names at 0.
         Some(i) if names.len() == 12 => Ok(i as u32 + 1),
         Some(i) => Ok(i as u32),

@@ -9,6 +9,17 @@ use serde_json::Value;
 use crate::int_or_percent::IntOrPercent;
 use crate::selector::{LabelSelector, Labels};
 
+/// The value under `keys` (object fields, outermost first). `Value::pointer` finds the same, but unescapes
+/// every token of its path into a new string first.
+pub fn at<'a>(value: &'a Value, keys: &[&str]) -> Option<&'a Value> {
+    keys.iter().try_fold(value, |v, k| v.get(k))
+}
+
+/// [`at`], for changing the value.
+pub fn at_mut<'a>(value: &'a mut Value, keys: &[&str]) -> Option<&'a mut Value> {
+    keys.iter().try_fold(value, |v, k| v.get_mut(k))
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Meta {

@@ -1,13 +1,12 @@
 //! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
-use chrono::DateTime;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::budget::{self, Timeline, TimelineError};
 use crate::business_hours::{
-    self, FreezeGap, WindowRun, day_and_time, describe_local, time_of_day,
+    self, FreezeGap, WindowRun, describe_local, push_utc_day_and_time, push_utc_time_of_day,
 };
 use crate::crd;
 use crate::cron::Schedule;
@@ -557,18 +556,19 @@ pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
     text
 }
 
+/// `Wed 2026-12-02 16:29-18:00 UTC`, or `Fri 2026-12-04 09:00 → Mon 2026-12-07 00:00 UTC` across midnight.
 fn describe_utc(span: Span) -> String {
-    let (Some(start), Some(end)) = (
-        DateTime::from_timestamp(span.start * 60, 0),
-        DateTime::from_timestamp(span.end * 60, 0),
-    ) else {
-        return format!("minutes {}-{}", span.start, span.end);
-    };
+    let mut out = String::with_capacity(48);
+    push_utc_day_and_time(&mut out, span.start);
     if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
-        format!("{}-{} UTC", day_and_time(&start), time_of_day(&end))
+        out.push('-');
+        push_utc_time_of_day(&mut out, span.end);
     } else {
-        format!("{} → {} UTC", day_and_time(&start), day_and_time(&end))
+        out.push_str(" → ");
+        push_utc_day_and_time(&mut out, span.end);
     }
+    out.push_str(" UTC");
+    out
 }
 
 fn business_hours_frozen(

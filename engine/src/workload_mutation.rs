@@ -5,13 +5,13 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::k8s::{at, at_mut};
 use crate::settings::{AntiAffinity, Settings, TopologySpread};
 
 pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {
     let w = &settings.workloads;
     let mut changes = Vec::new();
-    let replicas = object
-        .pointer("/spec/replicas")
+    let replicas = at(object, &["spec", "replicas"])
         .map_or(Some(1), Value::as_i64)
         .unwrap_or(0);
     if replicas < i64::from(w.min_replicas) {
@@ -20,9 +20,8 @@ pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {
     let Some(selector) = pod_selector(object) else {
         return changes;
     };
-    let Some(pod_spec) = object
-        .pointer_mut("/spec/template/spec")
-        .and_then(Value::as_object_mut)
+    let Some(pod_spec) =
+        at_mut(object, &["spec", "template", "spec"]).and_then(Value::as_object_mut)
     else {
         return changes;
     };
@@ -79,7 +78,7 @@ pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {
 /// The selector of the workload's pods: `spec.selector` when it says something, else the template labels.
 fn pod_selector(object: &Value) -> Option<Value> {
     let non_empty = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
-    if let Some(sel) = object.pointer("/spec/selector").and_then(Value::as_object) {
+    if let Some(sel) = at(object, &["spec", "selector"]).and_then(Value::as_object) {
         let useful: Map<String, Value> = sel
             .iter()
             .filter(|(k, v)| {
@@ -92,8 +91,7 @@ fn pod_selector(object: &Value) -> Option<Value> {
             return Some(Value::Object(useful));
         }
     }
-    object
-        .pointer("/spec/template/metadata/labels")
+    at(object, &["spec", "template", "metadata", "labels"])
         .filter(|l| non_empty(l))
         .map(|labels| json!({"matchLabels": labels}))
 }
