@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::capacity;
 use crate::finding::{Finding, Rule};
-use crate::k8s::{Cluster, Namespace};
+use crate::k8s::{Cluster, Namespace, Workload};
 use crate::nodepool::ListedNodePool;
 use crate::nodepool_rules::Detail;
 use crate::settings::{LookupFailure, Settings};
@@ -111,8 +111,9 @@ pub fn workload(
 ) -> Decision {
     let mut mutated = object.clone();
     let changes = workload_mutation::mutate(&mut mutated, settings);
+    let workload = Workload::read(&mutated, kind);
     let verdict = workload_rules::check(
-        &mutated,
+        workload.as_ref(),
         kind,
         namespace,
         settings,
@@ -120,11 +121,11 @@ pub fn workload(
     );
     let mut findings = verdict.errors;
     let mut warnings: Vec<String> = verdict.warnings.iter().map(ToString::to_string).collect();
-    match (&pools, &lookup) {
-        (Some(Ok(pools)), Ok(ns)) => findings.extend(capacity::workload_findings(
-            &mutated, kind, pools, ns, settings, now,
+    match (&pools, &lookup, &workload) {
+        (Some(Ok(pools)), Ok(ns), Ok(w)) => findings.extend(capacity::workload_findings(
+            &mutated, w, pools, ns, settings, now,
         )),
-        (Some(Err(e)), _) => lookup_failure::<()>(
+        (Some(Err(e)), _, _) => lookup_failure::<()>(
             &Err(e.clone()),
             kind,
             settings,

@@ -549,18 +549,15 @@ impl Placement {
 /// The calculator at workload admission: for each NodePool the workload can land on (`pools` as returned by
 /// the NodePool list; its size is `status.nodes`), can the drains its budgets allow take the workload below
 /// its floor, given how its pods may be placed?
+/// `w`: `object`, as [read](Workload::read).
 pub fn workload_findings(
     object: &serde_json::Value,
-    kind: &str,
+    w: &Workload,
     pools: &[ListedNodePool],
     ns: &crate::k8s::Namespace,
     settings: &Settings,
     now: Minute,
 ) -> Vec<Finding> {
-    let Ok(mut w) = Workload::deserialize(object) else {
-        return Vec::new();
-    };
-    w.kind = kind.to_string();
     let replicas = w.replicas(&ns.hpas).count;
     if replicas < u64::from(settings.workloads.min_replicas) {
         return Vec::new();
@@ -837,7 +834,14 @@ mod tests {
         let s = Settings::default();
         // All 4 replicas may share a node of batch; 10% of 10 = 1 drain takes them all.
         let packed = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}}));
-        let f = workload_findings(&packed, "Deployment", &[batch_pool(10, None)], &ns, &s, NOW);
+        let f = workload_findings(
+            &packed,
+            &Workload::read(&packed, "Deployment").unwrap(),
+            &[batch_pool(10, None)],
+            &ns,
+            &s,
+            NOW,
+        );
         assert_eq!(f.len(), 1);
         assert!(
             f[0].problem
@@ -856,15 +860,22 @@ mod tests {
             "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "render"}}}]}}}),
         );
         assert!(
-            workload_findings(&apart, "Deployment", &[batch_pool(10, None)], &ns, &s, NOW)
-                .is_empty()
+            workload_findings(
+                &apart,
+                &Workload::read(&apart, "Deployment").unwrap(),
+                &[batch_pool(10, None)],
+                &ns,
+                &s,
+                NOW
+            )
+            .is_empty()
         );
         // A pool it cannot land on does not count.
         let elsewhere = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "gpu"}}));
         assert!(
             workload_findings(
                 &elsewhere,
-                "Deployment",
+                &Workload::read(&elsewhere, "Deployment").unwrap(),
                 &[batch_pool(10, None)],
                 &ns,
                 &s,
@@ -881,7 +892,7 @@ mod tests {
         assert!(
             workload_findings(
                 &packed,
-                "Deployment",
+                &Workload::read(&packed, "Deployment").unwrap(),
                 &[batch_pool(10, None)],
                 &with_pdb,
                 &s,
@@ -892,7 +903,7 @@ mod tests {
         assert_eq!(
             workload_findings(
                 &packed,
-                "Deployment",
+                &Workload::read(&packed, "Deployment").unwrap(),
                 &[batch_pool(10, Some("1h"))],
                 &with_pdb,
                 &s,

@@ -188,6 +188,13 @@ pub struct TopologySpreadConstraint {
 }
 
 impl Workload {
+    /// The Deployment or StatefulSet (`kind`) that `object` holds: read once per admission, for every rule.
+    pub fn read(object: &Value, kind: &str) -> Result<Workload, serde_json::Error> {
+        let mut w = Workload::deserialize(object)?;
+        w.kind = kind.to_string();
+        Ok(w)
+    }
+
     pub fn name(&self) -> &str {
         &self.metadata.name
     }

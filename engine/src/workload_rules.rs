@@ -2,7 +2,6 @@
 //! blocking drains, and its pods must not sit under two PDBs. Karpenter annotations on the pod template are
 //! reported as warnings.
 
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::finding::{Finding, Rule};
@@ -18,15 +17,16 @@ pub struct Verdict {
     pub warnings: Vec<Finding>,
 }
 
+/// `workload`: the object as [read](Workload::read), or why it could not be.
 pub fn check(
-    object: &Value,
+    workload: Result<&Workload, &serde_json::Error>,
     kind: &str,
     namespace: &str,
     settings: &Settings,
     ns: Option<&Namespace>,
 ) -> Verdict {
     let mut v = Verdict::default();
-    let mut workload = match Workload::deserialize(object) {
+    let workload = match workload {
         Ok(w) => w,
         Err(e) => {
             v.errors.push(
@@ -37,9 +37,8 @@ pub fn check(
             return v;
         }
     };
-    workload.kind = kind.to_string();
-    annotations(&workload, settings, &mut v.warnings);
-    spreading(&workload, &mut v.warnings);
+    annotations(workload, settings, &mut v.warnings);
+    spreading(workload, &mut v.warnings);
     let Some(ns) = ns else { return v };
     let replicas = workload.replicas(&ns.hpas);
     let covering: Vec<&Pdb> = ns
@@ -89,7 +88,7 @@ pub fn check(
         .any(|p| p.budget().is_ok_and(|b| b.protects(replicas.count)));
     if settings.workloads.require_pdb && replicated && !protected && covering.len() <= 1 {
         v.errors.push(missing_pdb(
-            &workload,
+            workload,
             namespace,
             replicas.count,
             covering.first(),
@@ -238,6 +237,7 @@ fn spreading(w: &Workload, warnings: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::k8s::Hpa;
+    use serde::Deserialize;
     use serde_json::json;
 
     fn deployment(replicas: Option<i64>, annotations: Value) -> Value {
@@ -265,7 +265,8 @@ mod tests {
     }
 
     fn run(d: &Value, ns: Option<&Namespace>) -> Verdict {
-        check(d, "Deployment", "prod", &Settings::default(), ns)
+        let w = Workload::read(d, "Deployment");
+        check(w.as_ref(), "Deployment", "prod", &Settings::default(), ns)
     }
 
     fn ids(f: &[Finding]) -> Vec<&'static str> {
