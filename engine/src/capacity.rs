@@ -548,8 +548,7 @@ impl Placement {
 
 /// The calculator at workload admission: for each NodePool the workload can land on (`pools` as returned by
 /// the NodePool list; its size is `status.nodes`), can the drains its budgets allow take the workload below
-/// its floor, given how its pods may be placed?
-/// `w`: `object`, as [read](Workload::read).
+/// its floor, given how its pods may be placed? `w` is `object` as [read](Workload::read).
 pub fn workload_findings(
     object: &serde_json::Value,
     w: &Workload,
@@ -828,20 +827,23 @@ mod tests {
             "template": {"metadata": {"labels": {"app": "render"}}, "spec": pod_spec}}})
     }
 
+    fn deployment_findings(
+        d: &Value,
+        pools: &[ListedNodePool],
+        ns: &crate::k8s::Namespace,
+        s: &Settings,
+    ) -> Vec<Finding> {
+        let w = Workload::read(d, "Deployment").unwrap();
+        workload_findings(d, &w, pools, ns, s, NOW)
+    }
+
     #[test]
     fn unscheduled_workloads_use_the_placement_model() {
         let ns = crate::k8s::Namespace::default();
         let s = Settings::default();
         // All 4 replicas may share a node of batch; 10% of 10 = 1 drain takes them all.
         let packed = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}}));
-        let f = workload_findings(
-            &packed,
-            &Workload::read(&packed, "Deployment").unwrap(),
-            &[batch_pool(10, None)],
-            &ns,
-            &s,
-            NOW,
-        );
+        let f = deployment_findings(&packed, &[batch_pool(10, None)], &ns, &s);
         assert_eq!(f.len(), 1);
         assert!(
             f[0].problem
@@ -859,57 +861,19 @@ mod tests {
             json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}, "affinity": {"podAntiAffinity": {
             "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "render"}}}]}}}),
         );
-        assert!(
-            workload_findings(
-                &apart,
-                &Workload::read(&apart, "Deployment").unwrap(),
-                &[batch_pool(10, None)],
-                &ns,
-                &s,
-                NOW
-            )
-            .is_empty()
-        );
+        assert!(deployment_findings(&apart, &[batch_pool(10, None)], &ns, &s).is_empty());
         // A pool it cannot land on does not count.
         let elsewhere = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "gpu"}}));
-        assert!(
-            workload_findings(
-                &elsewhere,
-                &Workload::read(&elsewhere, "Deployment").unwrap(),
-                &[batch_pool(10, None)],
-                &ns,
-                &s,
-                NOW
-            )
-            .is_empty()
-        );
+        assert!(deployment_findings(&elsewhere, &[batch_pool(10, None)], &ns, &s).is_empty());
         // A PDB protects, unless the pool's terminationGracePeriod bypasses it.
         let pdb = Pdb::deserialize(&json!({"metadata": {"name": "render"}, "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "render"}}}})).unwrap();
         let with_pdb = crate::k8s::Namespace {
             pdbs: vec![pdb],
             ..Default::default()
         };
-        assert!(
-            workload_findings(
-                &packed,
-                &Workload::read(&packed, "Deployment").unwrap(),
-                &[batch_pool(10, None)],
-                &with_pdb,
-                &s,
-                NOW
-            )
-            .is_empty()
-        );
+        assert!(deployment_findings(&packed, &[batch_pool(10, None)], &with_pdb, &s).is_empty());
         assert_eq!(
-            workload_findings(
-                &packed,
-                &Workload::read(&packed, "Deployment").unwrap(),
-                &[batch_pool(10, Some("1h"))],
-                &with_pdb,
-                &s,
-                NOW
-            )
-            .len(),
+            deployment_findings(&packed, &[batch_pool(10, Some("1h"))], &with_pdb, &s).len(),
             1
         );
     }
