@@ -1,6 +1,8 @@
 //! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -537,38 +539,35 @@ pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
     if spans.total() >= horizon.len() {
         return "at all times".into();
     }
-    let shown: Vec<String> = spans
-        .spans()
-        .iter()
-        .take(3)
-        .map(|s| describe_utc(*s))
-        .collect();
-    let more = spans.spans().len().saturating_sub(3);
-    let mut text = format!("during {}", shown.join(", "));
-    if more > 0 {
-        let days = horizon.len() / MINUTES_PER_DAY;
-        text.push_str(&format!(" and {more} more windows in the next {days} days"));
+    let mut text = String::with_capacity(160);
+    text.push_str("during ");
+    for (i, span) in spans.spans().iter().take(3).enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        push_utc_span(&mut text, *span);
     }
-    text.push_str(&format!(
-        " ({}h a week on average)",
-        spans.total() * 7 / (horizon.len() / MINUTES_PER_DAY) / 60
-    ));
+    let more = spans.spans().len().saturating_sub(3);
+    let days = horizon.len() / MINUTES_PER_DAY;
+    if more > 0 {
+        let _ = write!(text, " and {more} more windows in the next {days} days");
+    }
+    let hours_a_week = spans.total() * 7 / days / 60;
+    let _ = write!(text, " ({hours_a_week}h a week on average)");
     text
 }
 
 /// `Wed 2026-12-02 16:29-18:00 UTC`, or `Fri 2026-12-04 09:00 → Mon 2026-12-07 00:00 UTC` across midnight.
-fn describe_utc(span: Span) -> String {
-    let mut out = String::with_capacity(48);
-    push_utc_day_and_time(&mut out, span.start);
+fn push_utc_span(out: &mut String, span: Span) {
+    push_utc_day_and_time(out, span.start);
     if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
         out.push('-');
-        push_utc_time_of_day(&mut out, span.end);
+        push_utc_time_of_day(out, span.end);
     } else {
         out.push_str(" → ");
-        push_utc_day_and_time(&mut out, span.end);
+        push_utc_day_and_time(out, span.end);
     }
     out.push_str(" UTC");
-    out
 }
 
 fn business_hours_frozen(
@@ -663,6 +662,35 @@ mod tests {
 
     /// 2026-11-24T06:43Z = 15:43 KST on a Tuesday: when the outage began.
     const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+
+    #[test]
+    fn windows_are_described_in_utc_with_how_many_more() {
+        let week = Span::new(NOW, NOW + MINUTES_PER_WEEK);
+        let day = |d: Minute, from: Minute, to: Minute| {
+            let midnight = (NOW / MINUTES_PER_DAY + d) * MINUTES_PER_DAY;
+            (midnight + from, midnight + to)
+        };
+        let mut spans = SpanSet::new();
+        for (start, end) in [
+            (NOW, day(0, 9 * 60, 18 * 60).1),
+            day(1, 9 * 60, 18 * 60),
+            day(2, 22 * 60, MINUTES_PER_DAY + 6 * 60),
+            day(4, 9 * 60, 18 * 60),
+            day(5, 9 * 60, 10 * 60),
+        ] {
+            spans.push(start, end);
+        }
+        assert_eq!(
+            describe_when(&spans, week),
+            "during Tue 2026-11-24 06:43-18:00 UTC, Wed 2026-11-25 09:00-18:00 UTC, \
+             Thu 2026-11-26 22:00 → Fri 2026-11-27 06:00 UTC and 2 more windows in the next 7 days \
+             (38h a week on average)"
+        );
+        assert_eq!(
+            describe_when(&SpanSet::from_span(week), week),
+            "at all times"
+        );
+    }
 
     fn pool(disruption: Value) -> Value {
         json!({
