@@ -5,7 +5,7 @@ SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engin
 
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench fuzz clean
+.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench bench-instructions fuzz clean
 
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) $(CARGO_FLAGS) build --release --target wasm32-wasip1 -p disruption-guard
@@ -69,6 +69,16 @@ bench: policy.wasm
 	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests --bench table -- $(BENCH_FILTER)
 	$(CARGO) $(CARGO_FLAGS) bench -p disruption-guard-engine
 	$(CARGO) $(CARGO_FLAGS) bench -p e2e-tests --bench wasm
+
+# Instructions per call of each admission case in policy.wasm, counted by valgrind (apt-get install valgrind):
+# the same from run to run, where wall-clock medians on a shared machine vary. The host is built unstripped,
+# so that callgrind finds the function it counts in, in a target directory of its own.
+INSTRUCTIONS_TARGET := target/instructions
+bench-instructions: policy.wasm
+	@command -v valgrind >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind)
+	CARGO_TARGET_DIR=$(INSTRUCTIONS_TARGET) CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_LTO=false \
+		CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO) $(CARGO_FLAGS) build --release -p e2e-tests --example wasm_instructions
+	DISRUPTION_GUARD_WASM=$(CURDIR)/policy.wasm e2e-tests/instructions.sh $(INSTRUCTIONS_TARGET)/release/examples/wasm_instructions
 
 # libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target. cargo fuzz needs nightly flags; on the
 # stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are caught without a sanitizer runtime.

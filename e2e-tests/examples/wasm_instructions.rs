@@ -1,0 +1,26 @@
+//! `make bench-instructions`: every admission case of `e2e_tests::cases`, `CALLS` times each, on one warm
+//! instance of policy.wasm. Run under callgrind, which counts the instructions executed inside `run` (the
+//! module's code as wasmtime compiled it, and the host's side of each call) and dumps them once per case:
+//! a figure that, unlike a wall-clock median on a shared machine, is the same from run to run.
+
+use e2e_tests::{Policy, cases};
+
+#[inline(never)]
+fn run(policy: &Policy, payload: &[u8], calls: usize) {
+    for _ in 0..calls {
+        std::hint::black_box(policy.call("validate", payload).ok());
+    }
+}
+
+fn main() {
+    let calls: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
+    for case in cases::admission() {
+        let policy = Policy::serving(case.cluster.clone());
+        policy.call("validate", &case.payload).ok(); // Warm: the first call sets the instance up.
+        eprintln!("{}", case.name);
+        run(&policy, &case.payload, calls);
+    }
+}
