@@ -1,7 +1,6 @@
 //! NodePool admission: the engine decides (mutate when allowed, then validate); this file answers.
 
 use disruption_guard_engine::admission;
-use disruption_guard_engine::k8s::at;
 use disruption_guard_engine::lookups::{self, Host};
 use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
@@ -19,12 +18,10 @@ pub fn validate(
         return response::accept(Vec::new());
     }
     let old = Some(&request.old_object).filter(|o| request.operation == "UPDATE" && o.is_object());
-    let cluster = settings.capacity.enabled.then(|| {
-        let name = at(&request.object, &["metadata", "name"])
-            .and_then(|n| n.as_str())
-            .unwrap_or(&request.name);
-        lookups::pool(host, name)
-    });
+    let cluster = settings
+        .capacity
+        .enabled
+        .then(|| lookups::pool(host, response::object_name(request)));
     let lookup = cluster.as_ref().map(|c| c.as_ref().map_err(Clone::clone));
     let decision = admission::nodepool(&request.object, old, settings, now, lookup);
     response::decide(decision, "NodePool", request)

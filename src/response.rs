@@ -19,13 +19,15 @@ pub fn decide(decision: Decision, kind: &str, request: &KubernetesAdmissionReque
             lines.extend(warnings);
             answer(true, None, Some(object), lines)
         }
-        Decision::Reject(findings) => {
-            let name = at(&request.object, &["metadata", "name"])
-                .and_then(|n| n.as_str())
-                .unwrap_or(&request.name);
-            reject(render(kind, name, &findings))
-        }
+        Decision::Reject(findings) => reject(render(kind, object_name(request), &findings)),
     }
+}
+
+/// The admitted object's `metadata.name`, or the request's name when the object has none.
+pub fn object_name(request: &KubernetesAdmissionRequest) -> &str {
+    at(&request.object, &["metadata", "name"])
+        .and_then(|n| n.as_str())
+        .unwrap_or(&request.name)
 }
 
 /// Warnings reach the user through kubectl ("Warning: …").

@@ -41,6 +41,23 @@ fn the_incident_pool_is_rejected_naming_all_three_fields() {
             "missing {needle:?} in:\n{message}"
         );
     }
+    // Mutation would add the business-hours freeze, not fix the budget: only that finding says so.
+    let repaired = "(disruption-guard adds this itself once the other problems are fixed)";
+    let line = |rule: &str| {
+        let start = message.find(rule).expect("the finding");
+        let end = message[start + 1..]
+            .find("\n- [")
+            .map_or(message.len(), |e| start + 1 + e);
+        &message[start..end]
+    };
+    assert!(
+        line("[nodepool-business-hours-freeze]").contains(repaired),
+        "{message}"
+    );
+    assert!(
+        !line("[nodepool-budget-max]").contains(repaired),
+        "{message}"
+    );
 }
 
 #[test]
