@@ -58,6 +58,19 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
         ("apps", kind @ ("Deployment" | "StatefulSet")) => {
             workload::validate(&request.request, kind, &request.settings.0, host, now)
         }
+        ("autoscaling", "Scale") => match scaled_resource(payload).as_deref() {
+            Some("deployments") => {
+                workload::scale(&request.request, "Deployment", &request.settings.0, host)
+            }
+            Some("statefulsets") => {
+                workload::scale(&request.request, "StatefulSet", &request.settings.0, host)
+            }
+            other => response::reject(format!(
+                "disruption-guard guards the scale subresource of deployments and statefulsets, not of {}; \
+                 check the rules of the policy resource",
+                other.unwrap_or("an unnamed resource")
+            )),
+        },
         (group, other) => response::reject(format!(
             "disruption-guard does not guard {other} ({}): it admits karpenter.sh/v1 NodePools, policy/v1 \
              PodDisruptionBudgets and apps/v1 Deployments and StatefulSets; check the rules of the policy resource",
@@ -68,6 +81,25 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
             }
         )),
     }
+}
+
+/// `request.resource.resource` (`deployments` for `deployments/scale`): the SDK's `GroupVersionResource`
+/// has no `resource` field, so it is read from the payload itself (small for a Scale).
+fn scaled_resource(payload: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Review {
+        request: Request,
+    }
+    #[derive(serde::Deserialize)]
+    struct Request {
+        resource: Resource,
+    }
+    #[derive(serde::Deserialize)]
+    struct Resource {
+        resource: String,
+    }
+    let review: Review = serde_json::from_slice(payload).ok()?;
+    Some(review.request.resource.resource)
 }
 
 /// The evaluation instant, read once per request (the WASI clock under kwctl and PolicyServer).

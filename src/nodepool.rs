@@ -17,12 +17,18 @@ pub fn validate(
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
-    let old = Some(&request.old_object).filter(|o| request.operation == "UPDATE" && o.is_object());
+    let (object, old) = (&request.object, response::stored_object(request));
+    let settled = admission::settled(object, old, "NodePool", || {
+        admission::nodepool(object, old, settings, now, None)
+    });
+    if let Some(decision) = settled {
+        return response::decide(decision, "NodePool", request);
+    }
     let cluster = settings
         .capacity
         .enabled
         .then(|| lookups::pool(host, response::object_name(request)));
     let lookup = cluster.as_ref().map(|c| c.as_ref().map_err(Clone::clone));
-    let decision = admission::nodepool(&request.object, old, settings, now, lookup);
+    let decision = admission::nodepool(object, old, settings, now, lookup);
     response::decide(decision, "NodePool", request)
 }

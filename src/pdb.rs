@@ -8,6 +8,8 @@ use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
 use crate::response;
 
+const KIND: &str = "PodDisruptionBudget";
+
 pub fn validate(
     request: &KubernetesAdmissionRequest,
     settings: &Settings,
@@ -16,14 +18,16 @@ pub fn validate(
     if request.operation == "DELETE" {
         return response::accept(Vec::new());
     }
-    let name = request.object["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default();
-    let namespace = lookups::pdb_namespace(host, &request.namespace, name);
-    let decision = admission::pdb(
-        &request.object,
-        settings,
-        namespace.as_ref().map_err(Clone::clone),
-    );
-    response::decide(decision, "PodDisruptionBudget", request)
+    let (object, old) = (&request.object, response::stored_object(request));
+    let settled = admission::settled(object, old, KIND, || {
+        admission::pdb(object, old, settings, None)
+    });
+    if let Some(decision) = settled {
+        return response::decide(decision, KIND, request);
+    }
+    let namespace =
+        lookups::pdb_namespace(host, &request.namespace, response::object_name(request));
+    let lookup = namespace.as_ref().map_err(Clone::clone);
+    let decision = admission::pdb(object, old, settings, Some(lookup));
+    response::decide(decision, KIND, request)
 }

@@ -30,6 +30,12 @@ pub fn object_name(request: &KubernetesAdmissionRequest) -> &str {
         .unwrap_or(&request.name)
 }
 
+/// The stored object, on an UPDATE that carries it (`oldObject`); an UPDATE without it, as a hand-written
+/// `kwctl run` request may be, is judged like a CREATE.
+pub fn stored_object(request: &KubernetesAdmissionRequest) -> Option<&serde_json::Value> {
+    Some(&request.old_object).filter(|o| request.operation == "UPDATE" && o.is_object())
+}
+
 /// Warnings reach the user through kubectl ("Warning: …").
 pub fn accept(warnings: Vec<String>) -> CallResult {
     answer(true, None, None, warnings)

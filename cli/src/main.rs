@@ -193,10 +193,19 @@ fn check(
                 let lookup = settings.capacity.enabled.then_some(Ok(&cluster));
                 admission::nodepool(object, None, &settings, now, lookup)
             }
-            "PodDisruptionBudget" => admission::pdb(object, &settings, Ok(&snapshot())),
+            "PodDisruptionBudget" => admission::pdb(object, None, &settings, Some(Ok(&snapshot()))),
             "Deployment" | "StatefulSet" => {
                 let pools = settings.capacity.enabled.then_some(Ok(&node_pools));
-                admission::workload(object, kind, ns, &settings, now, Ok(&snapshot()), pools)
+                admission::workload(
+                    object,
+                    None,
+                    kind,
+                    ns,
+                    &settings,
+                    now,
+                    Some(Ok(&snapshot())),
+                    pools,
+                )
             }
             _ => continue,
         };

@@ -394,6 +394,35 @@ pub fn admission_request(object: &Value, operation: &str) -> Value {
     })
 }
 
+/// An UPDATE of `old` to `new`, with `oldObject` as the API server sends it.
+pub fn update_request(old: &Value, new: &Value) -> Value {
+    let mut request = admission_request(new, "UPDATE");
+    request["oldObject"] = old.clone();
+    request
+}
+
+/// `kubectl scale` (or an HPA) of a workload from `from` to `to` replicas: an UPDATE of the `scale`
+/// subresource, whose object is an `autoscaling/v1` Scale.
+pub fn scale_request(kind: &str, namespace: &str, name: &str, from: i64, to: i64) -> Value {
+    let scale = |replicas: i64| {
+        json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
+               "metadata": {"name": name, "namespace": namespace},
+               "spec": {"replicas": replicas}, "status": {"replicas": from, "selector": format!("app={name}")}})
+    };
+    let gvk = json!({"group": "autoscaling", "version": "v1", "kind": "Scale"});
+    let gvr =
+        json!({"group": "apps", "version": "v1", "resource": format!("{}s", kind.to_lowercase())});
+    json!({
+        "uid": "e2e-scale",
+        "kind": gvk, "resource": gvr, "subResource": "scale",
+        "requestKind": gvk, "requestResource": gvr, "requestSubResource": "scale",
+        "name": name, "namespace": namespace, "operation": "UPDATE",
+        "userInfo": {"username": "e2e", "groups": ["system:authenticated"]},
+        "object": scale(to), "oldObject": scale(from),
+        "dryRun": false, "options": {"kind": "UpdateOptions", "apiVersion": "meta.k8s.io/v1"}
+    })
+}
+
 /// Reads a YAML or JSON file under the repository root.
 pub fn read_yaml(relative: &str) -> Value {
     let path = repo_root().join(relative);

@@ -170,7 +170,7 @@ fn a_workload_whose_pods_may_share_a_node_of_its_pool_is_rejected() {
     let packed = render(json!({"nodeSelector": {"karpenter.sh/nodepool": "batch"}}));
     let m = message(&cluster, &settings, &packed).expect("rejected");
     assert!(
-        m.contains("[workload-capacity] spec.template.spec = NodePool batch: NodePool batch (10 nodes) allows 1 concurrent drain"),
+        m.contains("[workload-capacity] spec.template.spec.affinity = NodePool batch: NodePool batch (10 nodes) allows 1 concurrent drain"),
         "{m}"
     );
     assert!(

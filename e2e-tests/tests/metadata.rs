@@ -1,6 +1,6 @@
 //! metadata.yml (the input of `kwctl annotate`) and policies/ stay consistent with the policy and Cargo.toml.
 
-use e2e_tests::{Policy, admission_request, read_yaml};
+use e2e_tests::{Policy, admission_request, read_yaml, scale_request};
 use serde_json::{Value, json};
 
 #[test]
@@ -50,20 +50,35 @@ fn metadata_declares_what_the_policy_guards() {
         ("statefulsets", "StatefulSet"),
     ];
     for rule in m["rules"].as_array().expect("rules") {
-        assert_eq!(rule["operations"], json!(["CREATE", "UPDATE"]));
         let api_version = match rule["apiGroups"][0].as_str().unwrap() {
             "" => rule["apiVersions"][0].as_str().unwrap().to_string(),
             group => format!("{group}/{}", rule["apiVersions"][0].as_str().unwrap()),
         };
         for resource in rule["resources"].as_array().unwrap() {
+            let resource = resource.as_str().unwrap();
+            let (plural, subresource) = resource.split_once('/').unwrap_or((resource, ""));
             let kind = kinds
                 .iter()
-                .find(|(r, _)| resource == r)
+                .find(|(r, _)| plural == *r)
                 .map(|(_, k)| *k)
                 .expect("a guarded resource");
-            let object = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "probe", "namespace": "default"}, "spec": {}});
-            let verdict = Policy::with_cluster(&json!({}))
-                .validate(&json!({}), &admission_request(&object, "CREATE"));
+            // Objects are created and updated; a scale is only ever an UPDATE.
+            let (operations, request) = match subresource {
+                "" => {
+                    let object = json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "probe", "namespace": "default"}, "spec": {}});
+                    (
+                        json!(["CREATE", "UPDATE"]),
+                        admission_request(&object, "CREATE"),
+                    )
+                }
+                "scale" => (
+                    json!(["UPDATE"]),
+                    scale_request(kind, "default", "probe", 2, 1),
+                ),
+                other => panic!("{resource}: no other subresource is guarded ({other})"),
+            };
+            assert_eq!(rule["operations"], operations, "{resource}");
+            let verdict = Policy::with_cluster(&json!({})).validate(&json!({}), &request);
             assert!(
                 !verdict
                     .message
@@ -132,19 +147,24 @@ fn policy_manifests_match_metadata_and_their_settings_are_valid() {
     let m = read_yaml("metadata.yml");
     let all_rules = m["rules"].as_array().unwrap();
     let cluster = read_yaml("examples/cluster.yaml");
-    // Each guard with an admission that makes it read all it can.
-    for (file, request) in [
+    // Each guard with the admissions that make it read all it can.
+    let example = |name: &str| read_yaml(&format!("examples/requests/{name}.json"));
+    for (file, requests) in [
         (
             "policies/nodepool-guard.yaml",
-            "examples/requests/nodepool-batch.json",
+            vec![example("nodepool-batch")],
         ),
         (
             "policies/pdb-guard.yaml",
-            "examples/requests/pdb-api-gateway-half.json",
+            vec![example("pdb-api-gateway-half")],
         ),
         (
             "policies/workload-guard.yaml",
-            "examples/requests/deployment-checkout-no-pdb.json",
+            vec![
+                example("deployment-checkout-no-pdb"),
+                scale_request("Deployment", "shop", "order-service", 2, 1),
+                scale_request("StatefulSet", "shop", "postgres", 3, 2),
+            ],
         ),
     ] {
         let p = read_yaml(file);
@@ -174,7 +194,9 @@ fn policy_manifests_match_metadata_and_their_settings_are_valid() {
         assert!(valid, "{file}: {message:?}");
         // Declared is exactly what the guard lists: PolicyServer refuses the rest, and more is needless access.
         let policy = Policy::with_cluster(&cluster);
-        policy.validate(&p["spec"]["settings"], &read_yaml(request));
+        for request in &requests {
+            policy.validate(&p["spec"]["settings"], request);
+        }
         let mut listed: Vec<Value> = policy
             .calls()
             .iter()
@@ -260,9 +282,22 @@ fn every_policy_manifest_parses_and_the_kustomization_lists_them() {
             .cloned()
             .unwrap_or_default();
         let cluster_scoped = p["spec"]["rules"][0]["apiGroups"][0] == "karpenter.sh";
+        // Never guard the cluster's own machinery, nor the PolicyServer that answers the webhooks.
+        for namespace in ["kube-system", "kubewarden"] {
+            assert!(
+                cluster_scoped || excluded.contains(&json!(namespace)),
+                "{file}: {namespace} excluded"
+            );
+        }
+        let failure_policy = p["spec"]["failurePolicy"].as_str();
         assert!(
-            cluster_scoped || excluded.contains(&json!("kube-system")),
-            "{file}: kube-system excluded"
+            matches!(failure_policy, Some("Fail" | "Ignore")),
+            "{file}: failurePolicy is stated (README: failurePolicy table)"
+        );
+        let timeout = p["spec"]["timeoutSeconds"].as_i64().unwrap_or(0);
+        assert!(
+            (2..=30).contains(&timeout),
+            "{file}: timeoutSeconds {timeout}"
         );
     }
 }

@@ -5,13 +5,14 @@ use serde_json::Value;
 
 use crate::capacity;
 use crate::finding::{Finding, Rule};
-use crate::k8s::{Cluster, Namespace, Workload};
+use crate::k8s::{Cluster, Namespace, Scaled, Workload};
 use crate::nodepool::ListedNodePool;
 use crate::nodepool_rules::Detail;
 use crate::settings::{LookupFailure, Settings};
 use crate::spans::Minute;
 use crate::{
-    nodepool_mutation, nodepool_rules, pdb_mutation, pdb_rules, workload_mutation, workload_rules,
+    nodepool_mutation, nodepool_rules, pdb_mutation, pdb_rules, update, workload_mutation,
+    workload_rules,
 };
 
 #[derive(Debug)]
@@ -31,7 +32,30 @@ pub type Lookup<'a, T> = Result<&'a T, String>;
 pub const REPAIRED_NOTE: &str =
     "(disruption-guard adds this itself once the other problems are fixed)";
 
-/// `cluster`: the pool's nodes and what runs on them, for the capacity calculator (`None`: disabled).
+/// Writes decided before any lookup (README: "On UPDATE"): an object being deleted is admitted as it is, and
+/// so is an UPDATE that leaves `spec` as it was (controllers' annotation, label and finalizer writes), with
+/// the findings it already had named in warnings. `judge`: the guard's decision without lookups. `None`: the
+/// guard must judge the write in full.
+pub fn settled(
+    object: &Value,
+    old: Option<&Value>,
+    kind: &str,
+    judge: impl FnOnce() -> Decision,
+) -> Option<Decision> {
+    if update::is_deleting(object) {
+        return Some(Decision::Accept(Vec::new()));
+    }
+    if !update::unchanged(object, old?, &["spec"]) {
+        return None;
+    }
+    Some(Decision::Accept(match judge() {
+        Decision::Reject(findings) => update::warnings(&findings, kind),
+        Decision::Accept(warnings) | Decision::Mutate(_, _, warnings) => warnings,
+    }))
+}
+
+/// `old`: the stored object, on UPDATE. `cluster`: the pool's nodes and what runs on them, for the capacity
+/// calculator (`None`: disabled).
 pub fn nodepool(
     object: &Value,
     old: Option<&Value>,
@@ -48,16 +72,33 @@ pub fn nodepool(
         findings
     };
     let mut mutated = object.clone();
-    let changes = nodepool_mutation::mutate_with(&mut mutated, settings, now, &mut years);
+    // An UPDATE gets the injections only when it changes the disruption block itself.
+    let changes = if old.is_none_or(|old| !update::unchanged(object, old, &["spec", "disruption"]))
+    {
+        nodepool_mutation::mutate_with(&mut mutated, settings, now, &mut years)
+    } else {
+        Vec::new()
+    };
     // Unchanged, the object is judged once, in full. Changed, the mutated pool's rules are enough to
     // accept it, or to tell which of the problems of the object as written mutation repairs.
-    let detail = if changes.is_empty() {
+    // On UPDATE, findings are compared with the stored pool's, so they are worded in full.
+    let detail = if changes.is_empty() || old.is_some() {
         Detail::Full
     } else {
         Detail::RulesOnly
     };
     let mut after = all_findings(&mutated, &mut years, detail);
     let mut warnings = Vec::new();
+    // On UPDATE, what the stored pool already had on fields left as they were does not reject.
+    let mut old_findings = None;
+    if let Some(old) = old
+        && !after.is_empty()
+    {
+        let had = old_findings.insert(all_findings(old, &mut years, Detail::Full));
+        let kept;
+        (after, kept) = update::ratchet(after, had, object, old);
+        warnings.extend(update::warnings(&kept, "NodePool"));
+    }
     if let Some(lookup) = &cluster
         && after.is_empty()
     {
@@ -68,6 +109,9 @@ pub fn nodepool(
     }
     // Explain the user's own object: windows and values as written, not as we would have patched them.
     let mut before = all_findings(object, &mut years, Detail::Full);
+    if let (Some(old), Some(had)) = (old, &old_findings) {
+        before = update::ratchet(before, had, object, old).0;
+    }
     for f in &mut before {
         if !after.iter().any(|a| a.rule == f.rule) {
             f.fix = format!("{} {REPAIRED_NOTE}", f.fix);
@@ -75,67 +119,145 @@ pub fn nodepool(
     }
     if before.is_empty() {
         // Only the mutated object breaks a rule (e.g. a lookup failed): word its findings.
-        before = all_findings(&mutated, &mut years, Detail::Full);
-        if before.is_empty() {
-            before = after; // The lookup failure alone, worded in full.
-        }
+        before = match detail {
+            Detail::Full => after,
+            Detail::RulesOnly => {
+                let full = all_findings(&mutated, &mut years, Detail::Full);
+                if full.is_empty() { after } else { full } // The lookup failure alone, worded in full.
+            }
+        };
     }
     Decision::Reject(before)
 }
 
-pub fn pdb(object: &Value, settings: &Settings, lookup: Lookup<Namespace>) -> Decision {
+/// `old`: the stored PDB, on UPDATE. `lookup`: its namespace (`None`: not looked up, the context-aware
+/// rules are skipped).
+pub fn pdb(
+    object: &Value,
+    old: Option<&Value>,
+    settings: &Settings,
+    lookup: Option<Lookup<Namespace>>,
+) -> Decision {
     let mut mutated = object.clone();
-    let changes = pdb_mutation::mutate(&mut mutated, settings);
-    let mut findings = pdb_rules::check(&mutated, lookup.as_ref().ok().copied());
+    // Defaults are for new PDBs: an UPDATE is never given fields it did not write.
+    let changes = match old {
+        None => pdb_mutation::mutate(&mut mutated, settings),
+        Some(_) => Vec::new(),
+    };
+    let ns = lookup.as_ref().and_then(|l| l.as_ref().ok().copied());
+    let mut findings = pdb_rules::check(&mutated, ns);
     let mut warnings = Vec::new();
-    lookup_failure(
-        &lookup,
-        "PodDisruptionBudget",
-        settings,
-        &mut findings,
-        &mut warnings,
-    );
+    if let Some(old) = old
+        && !findings.is_empty()
+    {
+        let kept;
+        (findings, kept) = update::ratchet(findings, &pdb_rules::check(old, ns), object, old);
+        warnings.extend(update::warnings(&kept, "PodDisruptionBudget"));
+    }
+    if let Some(lookup) = &lookup {
+        let kind = "PodDisruptionBudget";
+        lookup_failure(lookup, kind, settings, &mut findings, &mut warnings);
+    }
     finish(mutated, changes, findings, warnings)
 }
 
-/// A Deployment or StatefulSet (`kind`) in `namespace`. `pools`: the NodePools (as listed, with their
-/// size) for the capacity calculator (`None`: disabled).
+/// A Deployment or StatefulSet (`kind`) in `namespace`; `old`: the stored one, on UPDATE. `lookup`: the
+/// namespace's PDBs and HPAs (`None`: not looked up, the context-aware rules are skipped). `pools`: the
+/// NodePools (as listed, with their size) for the capacity calculator (`None`: disabled).
+#[allow(clippy::too_many_arguments)]
 pub fn workload(
     object: &Value,
+    old: Option<&Value>,
     kind: &str,
     namespace: &str,
     settings: &Settings,
     now: Minute,
-    lookup: Lookup<Namespace>,
+    lookup: Option<Lookup<Namespace>>,
     pools: Option<Lookup<Vec<ListedNodePool>>>,
 ) -> Decision {
     let mut mutated = object.clone();
-    let changes = workload_mutation::mutate(&mut mutated, settings);
-    let workload = Workload::read(&mutated, kind);
-    let verdict = workload_rules::check(
-        workload.as_ref(),
-        kind,
-        namespace,
-        settings,
-        lookup.as_ref().ok().copied(),
-    );
-    let mut findings = verdict.errors;
-    let mut warnings: Vec<String> = verdict.warnings.iter().map(ToString::to_string).collect();
-    match (&pools, &lookup, &workload) {
-        (Some(Ok(pools)), Ok(ns), Ok(w)) => findings.extend(capacity::workload_findings(
-            &mutated, w, pools, ns, settings, now,
-        )),
-        (Some(Err(e)), _, _) => lookup_failure::<()>(
+    // Spreading changes the pod template, which rolls every pod: only when the update changes it anyway.
+    let changes = if old.is_none_or(|old| !update::unchanged(object, old, &["spec", "template"])) {
+        workload_mutation::mutate(&mut mutated, settings)
+    } else {
+        Vec::new()
+    };
+    let ns = lookup.as_ref().and_then(|l| l.as_ref().ok().copied());
+    let (mut findings, mut warnings) =
+        workload_findings(&mutated, kind, namespace, settings, now, ns, &pools);
+    if let Some(old) = old
+        && !findings.is_empty()
+    {
+        let (had, _) = workload_findings(old, kind, namespace, settings, now, ns, &pools);
+        let kept;
+        (findings, kept) = update::ratchet(findings, &had, object, old);
+        warnings.extend(update::warnings(&kept, kind));
+    }
+    if let Some(Err(e)) = &pools {
+        lookup_failure::<()>(
             &Err(e.clone()),
             kind,
             settings,
             &mut findings,
             &mut warnings,
-        ),
-        _ => {}
+        );
     }
-    lookup_failure(&lookup, kind, settings, &mut findings, &mut warnings);
+    if let Some(lookup) = &lookup {
+        lookup_failure(lookup, kind, settings, &mut findings, &mut warnings);
+    }
     finish(mutated, changes, findings, warnings)
+}
+
+/// The workload rules and, with the namespace and the pools, the capacity calculator: (errors, warnings).
+fn workload_findings(
+    object: &Value,
+    kind: &str,
+    namespace: &str,
+    settings: &Settings,
+    now: Minute,
+    ns: Option<&Namespace>,
+    pools: &Option<Lookup<Vec<ListedNodePool>>>,
+) -> (Vec<Finding>, Vec<String>) {
+    let workload = Workload::read(object, kind);
+    let verdict = workload_rules::check(workload.as_ref(), kind, namespace, settings, ns);
+    let mut findings = verdict.errors;
+    let warnings = verdict.warnings.iter().map(ToString::to_string).collect();
+    if let (Some(Ok(pools)), Some(ns), Ok(w)) = (pools, ns, &workload) {
+        findings.extend(capacity::workload_findings(
+            object, w, pools, ns, settings, now,
+        ));
+    }
+    (findings, warnings)
+}
+
+/// A `scale` subresource UPDATE of a `kind` workload from `from` to `to` replicas (`kubectl scale`, an HPA),
+/// judged against the stored workload and its namespace's PDBs (`lookup`). Only the replica count changes, so
+/// the only rule it can break is a covering PDB that keeps every replica: rejected when the new count brings
+/// that, a warning when the old count had it already.
+pub fn scale(
+    kind: &str,
+    from: u64,
+    to: u64,
+    settings: &Settings,
+    lookup: Lookup<Scaled>,
+) -> Decision {
+    let mut warnings = Vec::new();
+    let scaled = match lookup {
+        Ok(scaled) => scaled,
+        Err(e) => {
+            let mut findings = Vec::new();
+            lookup_failure::<()>(&Err(e), kind, settings, &mut findings, &mut warnings);
+            return finish(Value::Null, Vec::new(), findings, warnings);
+        }
+    };
+    let blocking = workload_rules::pdb_blocks(&scaled.workload, to, &scaled.pdbs);
+    if blocking.is_empty() {
+        Decision::Accept(warnings)
+    } else if workload_rules::pdb_blocks(&scaled.workload, from, &scaled.pdbs).is_empty() {
+        Decision::Reject(blocking)
+    } else {
+        Decision::Accept(update::warnings(&blocking, kind))
+    }
 }
 
 fn lookup_failure<T>(

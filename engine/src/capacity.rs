@@ -615,7 +615,7 @@ pub fn workload_findings(
         let when =
             crate::nodepool_rules::describe_when(&breaks, Span::new(now, now + MINUTES_PER_WEEK));
         out.push(
-            Finding::new(Rule::WorkloadCapacity, "spec.template.spec", format!("NodePool {name}"))
+            Finding::new(Rule::WorkloadCapacity, "spec.template.spec.affinity", format!("NodePool {name}"))
                 .problem(format!(
                     "NodePool {name} ({size} nodes) allows {} concurrent drain{} ({}, {when}); {} of {replicas} replicas may share a node ({}), so those drains can take {}, leaving {} below the floor {floor} ({source}).",
                     worst.nodes,

@@ -310,6 +310,13 @@ pub struct Namespace {
     pub pods: Vec<Pod>,
 }
 
+/// What a `scale` of a workload is judged against: the stored workload and its namespace's PDBs.
+#[derive(Clone, Debug, Default)]
+pub struct Scaled {
+    pub workload: Workload,
+    pub pdbs: Vec<Pdb>,
+}
+
 impl Cluster {
     /// The names of NodePool `pool`'s nodes (by their `karpenter.sh/nodepool` label).
     pub fn pool_nodes<'a>(&'a self, pool: &'a str) -> impl Iterator<Item = &'a str> + 'a {

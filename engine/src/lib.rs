@@ -22,6 +22,7 @@ pub mod pdb_rules;
 pub mod selector;
 pub mod settings;
 pub mod spans;
+pub mod update;
 pub mod workload_mutation;
 pub mod workload_rules;
 pub mod yaml;

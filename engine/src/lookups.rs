@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Workload, with_kind};
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Scaled, Workload, with_kind};
 use crate::nodepool::ListedNodePool;
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
@@ -78,6 +78,25 @@ pub fn workload_namespace(host: &mut Host, namespace: &str) -> Result<Namespace,
         hpas,
         ..Namespace::default()
     })
+}
+
+/// What a `scale` of the `kind` workload `name` is judged against: the workload as stored (its pod labels)
+/// and the PDBs of its namespace. Listed, not fetched by name, so that the host answers from the same
+/// caches as the other lookups; the workload missing from the list is a failed lookup.
+pub fn scaled(host: &mut Host, namespace: &str, kind: &str, name: &str) -> Result<Scaled, String> {
+    let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
+        list_request(host, Some(namespace), api_version, kind, None, masks)
+    };
+    let workloads: Vec<Workload> =
+        with_kind(items(&list("apps/v1", kind, &WORKLOAD_MASKS)?)?, kind);
+    let workload = workloads
+        .into_iter()
+        .find(|w| w.name() == name)
+        .ok_or_else(|| {
+            format!("{kind} {name:?} is not in the list of {kind}s of namespace {namespace:?}")
+        })?;
+    let pdbs = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
+    Ok(Scaled { workload, pdbs })
 }
 
 /// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`

@@ -40,9 +40,20 @@ pub fn mutate_with(
         .cloned()
         .unwrap_or_default();
 
-    if np.inject_defaults && !disruption.contains_key("consolidateAfter") {
+    // The API server defaults an omitted disruption block to `consolidateAfter: 0s` before any webhook
+    // sees it, so `0s` is what "nothing written" looks like in a cluster, and is treated as omitted.
+    let written = disruption.get("consolidateAfter");
+    let defaulted = written.is_some_and(|v| v == DEFAULT_CONSOLIDATE_AFTER);
+    if np.inject_defaults && (written.is_none() || defaulted && np.min_consolidate_after.0.0 > 0) {
         let value = np.min_consolidate_after.to_string();
-        changes.push(format!("set spec.disruption.consolidateAfter: {value}"));
+        changes.push(if defaulted {
+            format!(
+                "set spec.disruption.consolidateAfter: {value} (it was {DEFAULT_CONSOLIDATE_AFTER}, the CRD's default \
+                 when no disruption block is written)"
+            )
+        } else {
+            format!("set spec.disruption.consolidateAfter: {value}")
+        });
         disruption.insert("consolidateAfter".into(), json!(value));
     }
 

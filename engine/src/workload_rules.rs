@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::finding::{Finding, Rule};
 use crate::int_or_percent::IntOrPercent;
-use crate::k8s::{Namespace, Pdb, Workload};
+use crate::k8s::{Namespace, Pdb, Replicas, Workload};
 use crate::settings::Settings;
 use crate::yaml::to_yaml;
 
@@ -58,10 +58,44 @@ pub fn check(
                 .fix(format!("keep one PDB for {} {}: delete or narrow the others", workload.kind, workload.name())),
         );
     }
-    for pdb in &covering {
+    v.errors.extend(blocking(&replicas, &covering));
+    let replicated = replicas.count >= u64::from(settings.workloads.min_replicas);
+    let protected = covering
+        .iter()
+        .any(|p| p.budget().is_ok_and(|b| b.protects(replicas.count)));
+    if settings.workloads.require_pdb && replicated && !protected && covering.len() <= 1 {
+        v.errors.push(missing_pdb(
+            workload,
+            namespace,
+            replicas.count,
+            covering.first(),
+            settings,
+        ));
+    }
+    v
+}
+
+/// `workload-pdb-blocks` at the `scale` subresource: the PDBs among `pdbs` that cover the workload and keep
+/// every one of `replicas` replicas.
+pub fn pdb_blocks(workload: &Workload, replicas: u64, pdbs: &[Pdb]) -> Vec<Finding> {
+    let covering: Vec<&Pdb> = pdbs
+        .iter()
+        .filter(|p| p.selects(workload.pod_labels()))
+        .collect();
+    let replicas = Replicas {
+        count: replicas,
+        source: "spec.replicas".into(),
+    };
+    blocking(&replicas, &covering)
+}
+
+/// `workload-pdb-blocks`: each of the `covering` PDBs that keeps every replica available.
+fn blocking(replicas: &Replicas, covering: &[&Pdb]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for pdb in covering {
         let Ok(budget) = pdb.budget() else { continue };
         if budget.blocks(replicas.count) {
-            v.errors.push(
+            findings.push(
                 Finding::new(Rule::WorkloadPdbBlocks, replica_path(&replicas.source), replicas.count.to_string())
                     .problem(format!(
                         "PDB {} ({}) keeps all {} replica(s) ({}) available, so no pod may ever be evicted and every \
@@ -82,20 +116,7 @@ pub fn check(
             );
         }
     }
-    let replicated = replicas.count >= u64::from(settings.workloads.min_replicas);
-    let protected = covering
-        .iter()
-        .any(|p| p.budget().is_ok_and(|b| b.protects(replicas.count)));
-    if settings.workloads.require_pdb && replicated && !protected && covering.len() <= 1 {
-        v.errors.push(missing_pdb(
-            workload,
-            namespace,
-            replicas.count,
-            covering.first(),
-            settings,
-        ));
-    }
-    v
+    findings
 }
 
 fn replica_path(source: &str) -> &'static str {
