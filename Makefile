@@ -5,7 +5,7 @@ SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engin
 
 WASM_BINDGEN_VERSION := 0.2.130
 
-.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests web web-test screenshots test demo bench bench-instructions fuzz clean
+.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests cluster-tests cluster-fixtures web web-test screenshots test demo bench bench-instructions fuzz clean
 
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) $(CARGO_FLAGS) build --release --target wasm32-wasip1 -p disruption-guard
@@ -35,8 +35,18 @@ unit-tests:
 e2e-tests: policy.wasm
 	$(CARGO) $(CARGO_FLAGS) test -p e2e-tests
 	@if command -v kwctl >/dev/null && command -v bats >/dev/null; then \
-		$(MAKE) annotated-policy.wasm && bats e2e-tests/*.bats; \
-	else echo "kwctl suites (e2e-tests/*.bats) skipped: they need kwctl and bats on PATH"; fi
+		$(MAKE) annotated-policy.wasm && bats --tap e2e-tests/policy.bats; \
+	else echo "kwctl suite (e2e-tests/policy.bats) skipped: it needs kwctl and bats on PATH"; fi
+
+# The real-cluster suite: etcd, kube-apiserver and PolicyServer on 127.0.0.1, driven with kubectl
+# (e2e-tests/cluster.bats). Skipped with one line when a tool is missing.
+cluster-tests: policy.wasm
+	@e2e-tests/cluster/run.sh
+
+# Every AdmissionReview the cluster suite's API server sent, kept as the wasmtime suite's fixtures.
+cluster-fixtures: policy.wasm
+	rm -rf e2e-tests/fixtures/cluster/recorded
+	CLUSTER_RECORDINGS=$(CURDIR)/e2e-tests/fixtures/cluster/recorded e2e-tests/cluster/run.sh
 
 # The browser playground: the engine through wasm-bindgen, served from web/ by any static server.
 web: | web-target wasm-bindgen
@@ -58,7 +68,7 @@ web-test: web
 screenshots: web
 	cd web/test && SCREENSHOTS=1 node --test playground.test.mjs
 
-test: fmt lint unit-tests e2e-tests web-test
+test: fmt lint unit-tests e2e-tests cluster-tests web-test
 
 demo: policy.wasm
 	@$(CARGO) $(CARGO_FLAGS) run -q -p e2e-tests --bin demo

@@ -47,9 +47,8 @@ pub fn warnings(kept: &[Finding], kind: &str) -> Vec<String> {
         .take(MAX_NAMED)
         .map(|f| {
             format!(
-                "disruption-guard: not enforced on this update, which leaves {} as the stored {kind} had it: [{}] {} = {}. \
-                 Fix it in the next change to that field",
-                f.path,
+                "disruption-guard: not enforced on this update (the stored {kind} has it, and the update leaves \
+                 the field as it was): [{}] {} = {}",
                 f.rule.id(),
                 f.path,
                 f.value
