@@ -95,7 +95,7 @@ start policy-server env KUBECONFIG="$state/policy-server.kubeconfig" "$POLICY_SE
   --cert-file webhook.crt --key-file webhook.key --policies-download-dir "$state" \
   --sigstore-cache-dir "$state/sigstore" --workers 2 --log-no-color
 start recorder python3 "$root/e2e-tests/cluster/recorder.py" "$recorder_port" "https://127.0.0.1:$policy_port" \
-  webhook.crt webhook.key ca.crt recorded
+  webhook.crt webhook.key ca.crt recorded "https://127.0.0.1:$api_port" admin.crt admin.key
 wait_for policy-server curl -sf "http://127.0.0.1:$ready_port/readiness"
 wait_for recorder curl -sf --cacert ca.crt "https://127.0.0.1:$recorder_port/healthz"
 "$KUBECTL" apply -f webhooks.yaml >/dev/null
