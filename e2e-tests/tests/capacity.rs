@@ -201,3 +201,45 @@ fn a_workload_whose_pods_may_share_a_node_of_its_pool_is_rejected() {
             .contains(&json!("status.nodes"))
     );
 }
+
+#[test]
+fn a_pool_reporting_a_billion_nodes_is_judged_at_once() {
+    // status.nodes is the host's number and replicas the user's: neither may set how long the calculator
+    // works (1 s is a safety net, not a benchmark).
+    let mut cluster = read_yaml("examples/cluster.yaml");
+    cluster["NodePool"][1]["status"]["nodes"] = json!(1_000_000_000u64);
+    let settings =
+        json!({"workloads": {"requirePdb": false, "antiAffinity": "off", "topologySpread": "off"}});
+    let mut apart = render(
+        json!({"nodeSelector": {"karpenter.sh/nodepool": "batch"}, "affinity": {"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "render"}}}]}}}),
+    );
+    apart["spec"]["replicas"] = json!(2_000_000_000u64);
+    let mut spread = render(
+        json!({"nodeSelector": {"karpenter.sh/nodepool": "batch"}, "topologySpreadConstraints": [
+        {"maxSkew": 2147483647, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+         "labelSelector": {"matchLabels": {"app": "render"}}}]}),
+    );
+    spread["spec"]["replicas"] = json!(4);
+    let policy = Policy::with_cluster(&cluster); // compiled and instantiated before the clock starts
+    let timed = |object: &Value| {
+        let started = std::time::Instant::now();
+        let v = policy.validate(&settings, &admission_request(object, "CREATE"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        v
+    };
+    // One replica per node: the 100,000,000 drains of 10% leave 1,900,000,000 of 2,000,000,000.
+    let v = timed(&apart);
+    assert!(v.accepted, "{:?}", v.message);
+    // A spread whose maxSkew times the pool's size does not fit in 64 bits still allows all 4 on one node.
+    let m = timed(&spread).message.unwrap_or_default();
+    assert!(
+        m.contains("NodePool batch (1000000000 nodes) allows 100000000 concurrent drains"),
+        "{m}"
+    );
+    assert!(m.contains("4 of 4 replicas may share a node"), "{m}");
+}

@@ -598,7 +598,7 @@ pub fn workload_findings(
             }
         };
         let lost = |k: u64| (k.saturating_mul(per_node)).min(replicas);
-        let Some(k_break) = (1..=size).find(|k| replicas - lost(*k) < floor) else {
+        let Some(k_break) = fewest_drains_below_floor(replicas, floor, per_node, size) else {
             continue;
         };
         let mut breaks = SpanSet::new();
@@ -634,6 +634,20 @@ pub fn workload_findings(
     out
 }
 
+/// The fewest of `size` nodes whose drains, taking `per_node` pods each, leave fewer than `floor` of
+/// `replicas` pods: `None` when even all of them cannot. In closed form, so that a pool's `status.nodes`,
+/// which the host reports, never sets the length of a loop.
+fn fewest_drains_below_floor(replicas: u64, floor: u64, per_node: u64, size: u64) -> Option<u64> {
+    // replicas − min(k·per_node, replicas) < floor ⟺ k·per_node > replicas − floor, for floor ≥ 1.
+    let k = match (floor, per_node) {
+        (0, _) => return None,
+        (_, 0) if floor <= replicas => return None,
+        (_, 0) => 1,
+        _ => replicas.saturating_sub(floor) / per_node + 1,
+    };
+    (k <= size).then_some(k)
+}
+
 /// Where at most `per_node` pods of a not yet scheduled workload of `replicas` may share a node
 /// (SPEC §5): required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
 /// `nodes` nodes → ⌊(R + (n−1)·s) / n⌋; otherwise all of them.
@@ -647,7 +661,10 @@ pub fn placement_per_node(
     }
     match hostname_spread {
         Some((max_skew, nodes)) if nodes > 0 => {
-            ((replicas + (nodes - 1) * max_skew) / nodes).min(replicas)
+            // In u128: `nodes` is a pool's status.nodes and `max_skew` the user's, so the product may not fit.
+            let spread = (u128::from(replicas) + u128::from(nodes - 1) * u128::from(max_skew))
+                / u128::from(nodes);
+            u64::try_from(spread).unwrap_or(u64::MAX).min(replicas)
         }
         _ => replicas,
     }
@@ -720,6 +737,30 @@ mod tests {
             NOW,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_fewest_breaking_drains_match_a_count_up_and_huge_pools_do_not_loop() {
+        for replicas in 0..12u64 {
+            for floor in 0..=replicas + 1 {
+                for per_node in 0..5u64 {
+                    for size in 0..8u64 {
+                        let lost = |k: u64| (k * per_node).min(replicas);
+                        let counted = (1..=size).find(|&k| replicas < floor + lost(k));
+                        assert_eq!(
+                            fewest_drains_below_floor(replicas, floor, per_node, size),
+                            counted,
+                            "replicas {replicas}, floor {floor}, per node {per_node}, size {size}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(fewest_drains_below_floor(3, 2, 1, 1_000_000_000), Some(2));
+        assert_eq!(
+            placement_per_node(3, false, Some((u64::MAX, 1_000_000_000))),
+            3
+        );
     }
 
     #[test]
