@@ -96,3 +96,33 @@ fn example_messages_have_no_stray_whitespace() {
         }
     }
 }
+
+#[test]
+fn a_request_with_a_hundred_thousand_unknown_fields_gets_a_short_answer_at_once() {
+    let mut pool = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    for i in 0..100_000 {
+        pool["spec"]["disruption"][format!("unknownField{i}")] = json!(i);
+    }
+    let payload = request_for(pool);
+    assert!(payload.len() > 1_000_000, "{}", payload.len());
+    let policy = Policy::new(); // compiled before the clock starts; 1 s is a safety net
+    let started = std::time::Instant::now();
+    let out = policy.call("validate", &payload).expect("an answer");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let verdict = parse_verdict(&out);
+    assert!(!verdict.accepted);
+    let message = verdict.message.unwrap_or_default();
+    assert!(message.len() < 16_000, "{} bytes", message.len());
+    assert!(
+        message.contains("[nodepool-crd-schema] spec.disruption.unknownField"),
+        "{message}"
+    );
+    assert!(
+        message.contains("more fields the NodePool CRD refuses"),
+        "{message}"
+    );
+}

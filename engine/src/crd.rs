@@ -41,12 +41,28 @@ const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 pub fn validate(object: &Value, old: Option<&Value>) -> Vec<Finding> {
     let mut w = Walker::default();
     w.root(object, old.filter(|o| o.is_object()));
+    if w.omitted > 0 {
+        w.findings.push(
+            Finding::new(Rule::CrdSchema, "(object)", format!("{} more", w.omitted))
+                .problem(format!(
+                    "{} more fields the NodePool CRD refuses",
+                    w.omitted
+                ))
+                .fix("fix the fields above, then look again"),
+        );
+    }
     w.findings
 }
+
+/// Findings kept, at most, so that an object with 100,000 unknown fields gets a short answer, quickly; with
+/// the count of the others, they fill a rejection (`finding::MAX_RENDERED`).
+const MAX_FINDINGS: usize = crate::finding::MAX_RENDERED - 1;
 
 #[derive(Default)]
 struct Walker {
     findings: Vec<Finding>,
+    /// Findings beyond [`MAX_FINDINGS`], counted.
+    omitted: usize,
 }
 
 fn get<'a>(map: &'a Object, key: &str) -> Option<&'a Value> {
@@ -75,6 +91,10 @@ fn quoted_list(items: &[&str]) -> String {
 
 impl Walker {
     fn report(&mut self, path: &str, value: String, problem: String, fix: impl Into<String>) {
+        if self.findings.len() >= MAX_FINDINGS {
+            self.omitted += 1;
+            return;
+        }
         self.findings.push(
             Finding::new(Rule::CrdSchema, path, value)
                 .problem(format!("{problem} (the NodePool CRD refuses this)"))
@@ -159,6 +179,10 @@ impl Walker {
 
     fn known_fields(&mut self, map: &Object, path: &str, allowed: &[&str]) {
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            if self.findings.len() >= MAX_FINDINGS {
+                self.omitted += 1; // counted without wording it
+                continue;
+            }
             let field = format!("{path}.{key}");
             let fix = match field.as_str() {
                 "spec.disruption.expireAfter" => {

@@ -146,23 +146,53 @@ impl fmt::Display for Finding {
     }
 }
 
-/// The rejection text: a headline, then one finding per line.
+/// A rejection names at most this many findings; the rest are counted.
+pub const MAX_RENDERED: usize = 20;
+
+/// One finding's line is cut beyond this many bytes, so that no input makes a rejection huge.
+const MAX_LINE: usize = 4096;
+
+/// The rejection text: a headline, then one finding per line (the first [`MAX_RENDERED`], then how many
+/// more), each line at most [`MAX_LINE`] bytes: a few KB whatever the input.
 pub fn render(kind: &str, name: &str, findings: &[Finding]) -> String {
     let mut out = format!(
-        "disruption-guard rejected {kind} {name:?} ({} problem{}):",
+        "disruption-guard rejected {kind} {:?} ({} problem{}):",
+        cut(name, 256),
         findings.len(),
         if findings.len() == 1 { "" } else { "s" }
     );
+    let shown = &findings[..findings.len().min(MAX_RENDERED)];
     // One buffer sized up front: formatting each finding through `Display` cost more than the rules.
-    let length: usize = findings.iter().flat_map(|f| f.pieces()).map(str::len).sum();
-    out.reserve(length + 3 * findings.len());
-    for f in findings {
+    let length: usize = shown.iter().flat_map(|f| f.pieces()).map(str::len).sum();
+    out.reserve(length.min(MAX_RENDERED * MAX_LINE) + 3 * shown.len() + 100);
+    for f in shown {
         out.push_str("\n- ");
+        let start = out.len();
         for piece in f.pieces() {
-            out.push_str(piece);
+            let room = MAX_LINE.saturating_sub(out.len() - start);
+            out.push_str(cut(piece, room));
+            if piece.len() > room {
+                out.push('…');
+                break;
+            }
         }
     }
+    if findings.len() > shown.len() {
+        out.push_str(&format!(
+            "\n- … and {} more (fix these first: the rest are named once they are)",
+            findings.len() - shown.len()
+        ));
+    }
     out
+}
+
+/// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.
+fn cut(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A JSON value as a user would recognise it in a message: strings quoted, others as JSON.
@@ -172,5 +202,45 @@ pub fn show(value: &serde_json::Value) -> String {
         format!("{}…", text.chars().take(117).collect::<String>())
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rejection_stays_small_whatever_the_findings() {
+        let long = "é".repeat(10_000);
+        let findings: Vec<Finding> = (0..1000)
+            .map(|i| {
+                Finding::new(Rule::CrdSchema, format!("spec.f{i}"), long.clone())
+                    .problem("p")
+                    .fix("f")
+            })
+            .collect();
+        let text = render("NodePool", &long, &findings);
+        assert!(
+            text.len() < (MAX_RENDERED + 2) * (MAX_LINE + 10) + 600,
+            "{}",
+            text.len()
+        );
+        assert!(
+            text.starts_with("disruption-guard rejected NodePool")
+                && text.contains("(1000 problems)")
+        );
+        assert_eq!(
+            text.matches("\n- [nodepool-crd-schema] spec.f").count(),
+            MAX_RENDERED
+        );
+        assert!(text.ends_with("and 980 more (fix these first: the rest are named once they are)"));
+        // A few findings are rendered whole.
+        let one = Finding::new(Rule::PdbSelector, "spec.selector", "{}")
+            .problem("p")
+            .fix("f");
+        assert_eq!(
+            render("PodDisruptionBudget", "web", &[one]),
+            "disruption-guard rejected PodDisruptionBudget \"web\" (1 problem):\n- [pdb-selector] spec.selector = {}: p Fix: f"
+        );
     }
 }
