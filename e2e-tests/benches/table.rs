@@ -77,6 +77,7 @@ fn main() {
     for pods in [1_000, 10_000, 50_000] {
         all.push(cases::capacity(1_000, pods));
     }
+    all.extend(cases::hostile());
     println!(
         "| case | wasm median | wasm p99 | native median | native p99 | wasm / native | calls (wasm / native) |"
     );

@@ -58,5 +58,15 @@ fn capacity(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, admission, capacity);
+/// The inputs that once cost seconds (issue 14).
+fn hostile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("hostile");
+    group.sample_size(10);
+    for case in &cases::hostile() {
+        native_and_wasm(&mut group, case);
+    }
+    group.finish();
+}
+
+criterion_group!(benches, admission, capacity, hostile);
 criterion_main!(benches);

@@ -128,12 +128,18 @@ pub fn admission() -> Vec<Case> {
 /// NodePool admission with the capacity calculator over `nodes` pool nodes and `pods` pods: workloads of
 /// 10 replicas spread over the nodes, 20 workloads a namespace, a PDB on every third workload.
 pub fn capacity(nodes: usize, pods: usize) -> Case {
+    capacity_in_namespaces(nodes, pods, 20)
+}
+
+/// [`capacity`] with `per_namespace` workloads in each namespace (all of them in one: the shape that made
+/// the calculator match every workload against every pod).
+pub fn capacity_in_namespaces(nodes: usize, pods: usize, per_namespace: usize) -> Case {
     let node_list: Vec<Value> = (0..nodes)
         .map(|i| json!({"metadata": {"name": format!("n{i}"), "labels": {"karpenter.sh/nodepool": "general-purpose"}}}))
         .collect();
     let (mut workloads, mut pdbs, mut pod_list) = (Vec::new(), Vec::new(), Vec::new());
     for w in 0..pods / 10 {
-        let (ns, name) = (format!("ns{}", w / 20), format!("app{w}"));
+        let (ns, name) = (format!("ns{}", w / per_namespace.max(1)), format!("app{w}"));
         workloads.push(json!({"metadata": {"name": name, "namespace": ns}, "spec": {"replicas": 10,
             "selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}}}}));
         if w % 3 == 0 {
@@ -147,10 +153,88 @@ pub fn capacity(nodes: usize, pods: usize) -> Case {
     let cluster = json!({"Node": node_list, "Pod": pod_list, "Deployment": workloads, "PodDisruptionBudget": pdbs});
     let mut settings = settings_for("Asia/Seoul");
     settings["capacity"] = json!({"enabled": true});
+    let name = match per_namespace {
+        20 => format!("capacity: {nodes} nodes, {pods} pods"),
+        n => format!("capacity: {nodes} nodes, {pods} pods, {n} workloads a namespace"),
+    };
     case(
-        &format!("capacity: {nodes} nodes, {pods} pods"),
+        &name,
         &settings,
         &read_yaml("examples/requests/nodepool-fixed.json"),
         &Arc::new(cluster),
     )
+}
+
+/// The inputs that once cost seconds (issue 14), each through the admission it reaches.
+pub fn hostile() -> Vec<Case> {
+    let none = Arc::new(json!({}));
+    // A PDB in a namespace of `pdbs` PDBs over 10 pods each (PDB overlap check).
+    let (pdbs, pods) = (2_000, 20_000);
+    let mut cluster = json!({"PodDisruptionBudget": [], "Pod": [], "Deployment": []});
+    for w in 0..pdbs {
+        let name = format!("app{w}");
+        cluster["PodDisruptionBudget"]
+            .as_array_mut()
+            .into_iter()
+            .for_each(|l| {
+                l.push(json!({"metadata": {"name": name, "namespace": "crowded"},
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": name}}}}))
+            });
+        for r in 0..pods / pdbs {
+            cluster["Pod"].as_array_mut().into_iter().for_each(|l| {
+                l.push(
+                    json!({"metadata": {"name": format!("{name}-{r}"), "namespace": "crowded",
+                    "labels": {"app": name, "tier": "web"}}}),
+                )
+            });
+        }
+    }
+    // The admitted PDB selects 10 pods of its own, so every other PDB is checked and none overlaps.
+    for r in 0..10 {
+        cluster["Pod"].as_array_mut().into_iter().for_each(|l| {
+            l.push(
+                json!({"metadata": {"name": format!("fresh-{r}"), "namespace": "crowded",
+                "labels": {"app": "fresh", "tier": "web"}}}),
+            )
+        });
+    }
+    let pdb = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": "fresh", "namespace": "crowded"},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": {"app": "fresh"}}}});
+    // A Deployment on a pool whose status.nodes is 1e9, with 2e9 replicas kept one per node.
+    let mut pools = read_yaml("examples/cluster.yaml");
+    pools["NodePool"][1]["status"]["nodes"] = json!(1_000_000_000u64);
+    let mut apart = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
+    apart["object"]["spec"]["replicas"] = json!(2_000_000_000u64);
+    apart["object"]["spec"]["template"]["spec"]["nodeSelector"] =
+        json!({"karpenter.sh/nodepool": "batch"});
+    apart["object"]["spec"]["template"]["spec"]["affinity"] = json!({"podAntiAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname",
+        "labelSelector": {"matchLabels": {"app": "checkout"}}}]}});
+    // A NodePool with 100,000 unknown fields (1.1 MB).
+    let mut unknown = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    for i in 0..100_000 {
+        unknown["spec"]["disruption"][format!("unknownField{i}")] = json!(i);
+    }
+    vec![
+        capacity_in_namespaces(1_000, 30_000, 3_000),
+        case(
+            "PDB: overlap check over 2000 PDBs and 20000 pods (accept)",
+            &json!({}),
+            &admission_request(&pdb, "CREATE"),
+            &Arc::new(cluster),
+        ),
+        case(
+            "Deployment: a pool of 1e9 nodes, 2e9 replicas (accept)",
+            &json!({"workloads": {"requirePdb": false}}),
+            &apart,
+            &Arc::new(pools),
+        ),
+        case(
+            "NodePool: 100000 unknown fields (reject)",
+            &json!({}),
+            &admission_request(&unknown, "CREATE"),
+            &none,
+        ),
+    ]
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload, at};
 use crate::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
+use crate::selector::LabelIndex;
 use crate::settings::Settings;
 use crate::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
@@ -134,14 +135,36 @@ pub fn analyze(
                 .push((&pod.metadata.labels, node));
         }
     }
+    // Each namespace's pool pods indexed by label, and its PDBs: every workload is matched against the
+    // pods and PDBs it can select, never against all of them.
+    let mut indexed: HashMap<&str, NamespacePods> = pods_by_ns
+        .into_iter()
+        .map(|(ns, pods)| {
+            let index = LabelIndex::new(pods.iter().map(|(labels, _)| *labels).collect());
+            (
+                ns,
+                NamespacePods {
+                    pods,
+                    index,
+                    pdbs: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for pdb in &cluster.pdbs {
+        let ns = pdb.metadata.namespace.as_deref().unwrap_or_default();
+        if let Some(n) = indexed.get_mut(ns) {
+            n.pdbs.push(pdb);
+        }
+    }
     let tgp = pool.spec.template.spec.termination_grace_period.clone();
     let mut workloads = Vec::new();
     for w in &cluster.workloads {
         let ns = w.metadata.namespace.as_deref().unwrap_or_default();
-        let Some(pods) = pods_by_ns.get(ns) else {
+        let Some(pods) = indexed.get(ns) else {
             continue;
         };
-        if let Some(risk) = workload_risk(w, pods, cluster, settings, tgp.as_deref(), &drains) {
+        if let Some(risk) = workload_risk(w, pods, settings, tgp.as_deref(), &drains) {
             workloads.push(risk);
         }
     }
@@ -198,20 +221,24 @@ fn drains(timeline: &Timeline, evicting: Reasons, pool_size: u64) -> Vec<Drains>
     out
 }
 
+/// A namespace's pods on the pool's nodes (labels, node), indexed by label, and the namespace's PDBs.
+struct NamespacePods<'a> {
+    pods: Vec<(&'a crate::selector::Labels, &'a str)>,
+    index: LabelIndex<'a>,
+    pdbs: Vec<&'a Pdb>,
+}
+
 fn workload_risk(
     w: &Workload,
-    pool_pods: &[(&crate::selector::Labels, &str)],
-    cluster: &Cluster,
+    namespace: &NamespacePods,
     settings: &Settings,
     tgp: Option<&str>,
     drains: &[Drains],
 ) -> Option<WorkloadRisk> {
     let selector = w.spec.selector.as_ref().filter(|s| !s.is_empty())?;
     let mut per_node: HashMap<&str, u64> = HashMap::new();
-    for (labels, node) in pool_pods {
-        if selector.matches(labels) {
-            *per_node.entry(node).or_default() += 1;
-        }
+    for i in namespace.index.select(selector) {
+        *per_node.entry(namespace.pods[i].1).or_default() += 1;
     }
     if per_node.is_empty() {
         return None;
@@ -224,10 +251,11 @@ fn workload_risk(
     pods_per_node.sort_unstable_by(|a, b| b.cmp(a));
 
     let ns = w.metadata.namespace.as_deref();
-    let pdb: Option<&Pdb> = cluster
+    let pdb: Option<&Pdb> = namespace
         .pdbs
         .iter()
-        .filter(|p| p.metadata.namespace.as_deref() == ns && p.selects(w.pod_labels()))
+        .copied()
+        .filter(|p| p.selects(w.pod_labels()))
         .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
     let (floor, floor_source, protection) = match (pdb, tgp) {
         (Some(p), tgp) => {

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
 use crate::int_or_percent::IntOrPercent;
-use crate::k8s::{Budget, Namespace, Pdb};
+use crate::k8s::{Budget, Namespace, Pdb, Workload};
+use crate::selector::{LabelIndex, Labels};
+use std::collections::HashSet;
 
 pub fn check(object: &Value, ns: Option<&Namespace>) -> Vec<Finding> {
     let pdb = match Pdb::deserialize(object) {
@@ -135,18 +137,37 @@ fn blocks_workloads(pdb: &Pdb, budget: Budget, ns: &Namespace, out: &mut Vec<Fin
 }
 
 fn overlaps(pdb: &Pdb, ns: &Namespace, out: &mut Vec<Finding>) {
+    // What this PDB selects (workload templates first, then pods), once, as distinct label sets: pods of one
+    // ReplicaSet share theirs. Each other PDB is then tried on those sets only, not on the whole namespace.
+    let mut selected: Vec<(&Labels, Selected)> = Vec::new();
+    let mut seen: HashSet<&Labels> = HashSet::new();
+    let workloads = ns
+        .workloads
+        .iter()
+        .map(|w| (w.pod_labels(), Selected::Workload(w)));
+    let pods = ns
+        .pods
+        .iter()
+        .map(|p| (&p.metadata.labels, Selected::Pod(&p.metadata.name)));
+    for (labels, what) in workloads.chain(pods) {
+        if pdb.selects(labels) && seen.insert(labels) {
+            selected.push((labels, what));
+        }
+    }
+    if selected.is_empty() {
+        return;
+    }
+    let index = LabelIndex::new(selected.iter().map(|(labels, _)| *labels).collect());
     for other in ns.pdbs.iter().filter(|o| o.name() != pdb.name()) {
-        let shared = ns
-            .workloads
-            .iter()
-            .find(|w| pdb.selects(w.pod_labels()) && other.selects(w.pod_labels()))
-            .map(|w| format!("{} {}", w.kind, w.name()))
-            .or_else(|| {
-                ns.pods
-                    .iter()
-                    .find(|p| pdb.selects(&p.metadata.labels) && other.selects(&p.metadata.labels))
-                    .map(|p| format!("Pod {}", p.metadata.name))
-            });
+        let Some(selector) = other
+            .spec
+            .selector
+            .as_ref()
+            .filter(|s| s.validate().is_ok())
+        else {
+            continue; // selects nothing (Pdb::selects)
+        };
+        let shared = index.first(selector).map(|i| selected[i].1.describe());
         if let Some(shared) = shared {
             out.push(
                 Finding::new(Rule::PdbOverlap, "spec.selector", format!("overlaps PDB {}", other.name()))
@@ -157,6 +178,21 @@ fn overlaps(pdb: &Pdb, ns: &Namespace, out: &mut Vec<Finding>) {
                     ))
                     .fix(format!("make the selectors disjoint, or merge this PDB into {}", other.name())),
             );
+        }
+    }
+}
+
+/// What a PDB's selector reaches: a workload's pod template, or a pod.
+enum Selected<'a> {
+    Workload(&'a Workload),
+    Pod(&'a str),
+}
+
+impl Selected<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Selected::Workload(w) => format!("{} {}", w.kind, w.name()),
+            Selected::Pod(name) => format!("Pod {name}"),
         }
     }
 }

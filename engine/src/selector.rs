@@ -1,7 +1,7 @@
 //! Kubernetes label selectors (`metav1.LabelSelector`): `matchLabels` AND every `matchExpressions`
 //! requirement, with the operators In, NotIn, Exists and DoesNotExist (apimachinery `labels.Selector`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +93,96 @@ impl Requirement {
     }
 }
 
+/// Label sets indexed by their labels, so that a selector is tried only on the sets that carry a label it
+/// requires, not on all of them: matching every workload of a namespace against its pods stays linear
+/// instead of workloads × pods.
+pub struct LabelIndex<'a> {
+    labels: Vec<&'a Labels>,
+    by_pair: HashMap<(&'a str, &'a str), Vec<usize>>,
+    by_key: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> LabelIndex<'a> {
+    pub fn new(labels: Vec<&'a Labels>) -> LabelIndex<'a> {
+        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, set) in labels.iter().enumerate() {
+            for (k, v) in set.iter() {
+                by_pair.entry((k, v)).or_default().push(i);
+                by_key.entry(k).or_default().push(i);
+            }
+        }
+        LabelIndex {
+            labels,
+            by_pair,
+            by_key,
+        }
+    }
+
+    /// The positions of the label sets `selector` selects, in order.
+    pub fn select(&self, selector: &LabelSelector) -> Vec<usize> {
+        self.matching(selector).collect()
+    }
+
+    /// The first label set `selector` selects.
+    pub fn first(&self, selector: &LabelSelector) -> Option<usize> {
+        self.matching(selector).next()
+    }
+
+    fn matching<'s>(&'s self, selector: &'s LabelSelector) -> impl Iterator<Item = usize> + 's {
+        // Only NotIn / DoesNotExist requirements, or none: every set is a candidate.
+        let candidates = self
+            .candidates(selector)
+            .unwrap_or_else(|| (0..self.labels.len()).collect());
+        candidates
+            .into_iter()
+            .filter(move |&i| selector.matches(self.labels[i]))
+    }
+
+    /// The fewest sets that can match: those carrying one required label pair, one value of an `In`, or one
+    /// key that must exist; `None` when the selector requires no label.
+    fn candidates(&self, selector: &LabelSelector) -> Option<Vec<usize>> {
+        let none = Vec::new();
+        let mut best: Option<Vec<usize>> = None;
+        let mut offer = |c: Vec<usize>| {
+            if best.as_ref().is_none_or(|b| c.len() < b.len()) {
+                best = Some(c);
+            }
+        };
+        for (k, v) in selector.match_labels.iter().flatten() {
+            offer(
+                self.by_pair
+                    .get(&(k.as_str(), v.as_str()))
+                    .unwrap_or(&none)
+                    .clone(),
+            );
+        }
+        for r in selector.match_expressions.iter().flatten() {
+            match r.operator.as_str() {
+                "In" => {
+                    let mut union: Vec<usize> = r
+                        .values
+                        .iter()
+                        .flatten()
+                        .flat_map(|v| {
+                            self.by_pair
+                                .get(&(r.key.as_str(), v.as_str()))
+                                .unwrap_or(&none)
+                        })
+                        .copied()
+                        .collect();
+                    union.sort_unstable();
+                    union.dedup();
+                    offer(union);
+                }
+                "Exists" => offer(self.by_key.get(r.key.as_str()).unwrap_or(&none).clone()),
+                _ => {}
+            }
+        }
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +262,33 @@ mod tests {
             json!({"matchExpressions": [{"key": "a", "operator": "Gt", "values": ["1"]}]}),
         );
         assert!(bad.validate().unwrap_err().contains("operator \"Gt\""));
+    }
+
+    #[test]
+    fn the_index_selects_what_matching_each_set_selects() {
+        let sets = [
+            labels(&[("app", "api"), ("tier", "web")]),
+            labels(&[("app", "api"), ("tier", "db")]),
+            labels(&[("app", "gw")]),
+            labels(&[]),
+            labels(&[("tier", "web")]),
+        ];
+        let index = LabelIndex::new(sets.iter().collect());
+        for sel in [
+            json!({"matchLabels": {"app": "api"}}),
+            json!({"matchLabels": {"app": "api", "tier": "web"}}),
+            json!({"matchLabels": {"app": "none"}}),
+            json!({"matchExpressions": [{"key": "app", "operator": "In", "values": ["api", "gw"]}]}),
+            json!({"matchExpressions": [{"key": "tier", "operator": "Exists"}]}),
+            json!({"matchExpressions": [{"key": "tier", "operator": "DoesNotExist"}]}),
+            json!({"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["api"]}]}),
+            json!({"matchLabels": {"tier": "web"}, "matchExpressions": [{"key": "app", "operator": "In", "values": ["api"]}]}),
+            json!({}),
+        ] {
+            let s = selector(sel.clone());
+            let scanned: Vec<usize> = (0..sets.len()).filter(|&i| s.matches(&sets[i])).collect();
+            assert_eq!(index.select(&s), scanned, "{sel}");
+            assert_eq!(index.first(&s), scanned.first().copied(), "{sel}");
+        }
     }
 }
