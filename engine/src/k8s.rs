@@ -23,10 +23,22 @@ pub fn at_mut<'a>(value: &'a mut Value, keys: &[&str]) -> Option<&'a mut Value> 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Meta {
+    #[serde(deserialize_with = "null_as_default")]
     pub name: String,
     pub namespace: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
     pub labels: Labels,
+    #[serde(deserialize_with = "null_as_default")]
     pub annotations: Labels,
+}
+
+/// `null` read as the default: Go encodes a nil map or slice as `null`, and it means "none".
+pub fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `policy/v1` PodDisruptionBudget.
@@ -177,6 +189,7 @@ pub struct PodTemplate {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PodSpec {
+    #[serde(deserialize_with = "null_as_default")]
     pub topology_spread_constraints: Vec<TopologySpreadConstraint>,
 }
 

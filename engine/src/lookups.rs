@@ -37,19 +37,24 @@ pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Name
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
         list_request(host, Some(namespace), api_version, kind, None, masks)
     };
-    let pdbs: Vec<Pdb> = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
+    let pdbs: Vec<Pdb> = items(
+        &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
+        "PodDisruptionBudget",
+    )?;
     let workloads = workloads(&mut list, &WORKLOAD_MASKS)?;
     let hpas = if workloads.is_empty() {
         Vec::new()
     } else {
-        items(&list(
-            "autoscaling/v2",
+        items(
+            &list("autoscaling/v2", "HorizontalPodAutoscaler", &HPA_MASKS)?,
             "HorizontalPodAutoscaler",
-            &HPA_MASKS,
-        )?)?
+        )?
     };
     let pods = if pdbs.iter().any(|p| p.name() != pdb) {
-        items(&list("v1", "Pod", &["metadata.name", "metadata.labels"])?)?
+        items(
+            &list("v1", "Pod", &["metadata.name", "metadata.labels"])?,
+            "Pod",
+        )?
     } else {
         Vec::new()
     };
@@ -67,12 +72,14 @@ pub fn workload_namespace(host: &mut Host, namespace: &str) -> Result<Namespace,
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
         list_request(host, Some(namespace), api_version, kind, None, masks)
     };
-    let pdbs = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
-    let hpas = items(&list(
-        "autoscaling/v2",
+    let pdbs = items(
+        &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
+        "PodDisruptionBudget",
+    )?;
+    let hpas = items(
+        &list("autoscaling/v2", "HorizontalPodAutoscaler", &HPA_MASKS)?,
         "HorizontalPodAutoscaler",
-        &HPA_MASKS,
-    )?)?;
+    )?;
     Ok(Namespace {
         pdbs,
         hpas,
@@ -88,14 +95,17 @@ pub fn scaled(host: &mut Host, namespace: &str, kind: &str, name: &str) -> Resul
         list_request(host, Some(namespace), api_version, kind, None, masks)
     };
     let workloads: Vec<Workload> =
-        with_kind(items(&list("apps/v1", kind, &WORKLOAD_MASKS)?)?, kind);
+        with_kind(items(&list("apps/v1", kind, &WORKLOAD_MASKS)?, kind)?, kind);
     let workload = workloads
         .into_iter()
         .find(|w| w.name() == name)
         .ok_or_else(|| {
             format!("{kind} {name:?} is not in the list of {kind}s of namespace {namespace:?}")
         })?;
-    let pdbs = items(&list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?)?;
+    let pdbs = items(
+        &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
+        "PodDisruptionBudget",
+    )?;
     Ok(Scaled { workload, pdbs })
 }
 
@@ -111,14 +121,17 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         return Ok(Cluster::default()); // Not a name the API server admits; the CRD rules say so.
     }
     let selector = format!("{NODEPOOL_LABEL}={pool}");
-    let nodes = items(&list_request(
-        host,
-        None,
-        "v1",
+    let nodes = items(
+        &list_request(
+            host,
+            None,
+            "v1",
+            "Node",
+            Some(&selector),
+            &["metadata.labels", "metadata.name"],
+        )?,
         "Node",
-        Some(&selector),
-        &["metadata.labels", "metadata.name"],
-    )?)?;
+    )?;
     if nodes.is_empty() {
         return Ok(Cluster::default()); // A new pool: nothing runs on it yet.
     }
@@ -140,7 +153,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
             pods.len()
         ));
     }
-    let pods = typed(&pods);
+    let pods = typed(&pods, "Pod")?;
     let pdb_masks = [
         "metadata.name",
         "metadata.namespace",
@@ -148,7 +161,10 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         "spec.minAvailable",
         "spec.selector",
     ];
-    let pdbs = items(&list_all("policy/v1", "PodDisruptionBudget", &pdb_masks)?)?;
+    let pdbs = items(
+        &list_all("policy/v1", "PodDisruptionBudget", &pdb_masks)?,
+        "PodDisruptionBudget",
+    )?;
     let workload_masks = [
         "metadata.name",
         "metadata.namespace",
@@ -175,7 +191,7 @@ pub fn node_pools(host: &mut Host) -> Result<Vec<ListedNodePool>, String> {
         "status.nodes",
     ];
     let answer = list_request(host, None, "karpenter.sh/v1", "NodePool", None, &masks)?;
-    items(&answer)
+    items(&answer, "NodePool")
 }
 
 /// The SDK's `ListResourcesByNamespaceRequest` / `ListAllResourcesRequest` JSON. Fields in alphabetical
@@ -238,10 +254,26 @@ fn raw_items(answer: &[u8]) -> Result<Vec<&RawValue>, String> {
         .map_err(|e| format!("the host's answer is not a list: {e}"))
 }
 
-/// Items that do not fit the lean type (a field of an unexpected shape) are skipped, one by one.
-fn typed<T: for<'de> Deserialize<'de>>(raw: &[&RawValue]) -> Vec<T> {
+/// Every item in the lean type. One that does not fit fails the lookup, naming it: skipping it would hide
+/// what it holds (a PDB's overlap, a workload's replicas), and the guards fail closed.
+fn typed<T: for<'de> Deserialize<'de>>(raw: &[&RawValue], kind: &str) -> Result<Vec<T>, String> {
     raw.iter()
-        .filter_map(|r| serde_json::from_str(r.get()).ok())
+        .map(|r| {
+            serde_json::from_str(r.get()).map_err(|e| {
+                let item: serde_json::Value = serde_json::from_str(r.get()).unwrap_or_default();
+                let field = |key: &str| {
+                    item["metadata"][key]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let name = match field("namespace") {
+                    ns if ns.is_empty() => field("name"),
+                    ns => format!("{ns}/{}", field("name")),
+                };
+                format!("the host listed a {kind} ({name}) that cannot be read: {e}")
+            })
+        })
         .collect()
 }
 
@@ -250,11 +282,11 @@ struct List<T> {
     items: Option<Vec<T>>, // `null` or missing: empty, as in `RawList`
 }
 
-/// One pass when every item fits (the common case); item by item otherwise, so only the misfits are lost.
-fn items<T: for<'de> Deserialize<'de>>(answer: &[u8]) -> Result<Vec<T>, String> {
+/// One pass when every item fits (the common case); item by item otherwise, to name the misfit.
+fn items<T: for<'de> Deserialize<'de>>(answer: &[u8], kind: &str) -> Result<Vec<T>, String> {
     match serde_json::from_slice::<List<T>>(answer) {
         Ok(list) => Ok(list.items.unwrap_or_default()),
-        Err(_) => raw_items(answer).map(|raw| typed(&raw)),
+        Err(_) => raw_items(answer).and_then(|raw| typed(&raw, kind)),
     }
 }
 
@@ -265,7 +297,10 @@ fn workloads(
 ) -> Result<Vec<Workload>, String> {
     let mut workloads = Vec::new();
     for kind in ["Deployment", "StatefulSet"] {
-        workloads.extend(with_kind(items(&list("apps/v1", kind, masks)?)?, kind));
+        workloads.extend(with_kind(
+            items(&list("apps/v1", kind, masks)?, kind)?,
+            kind,
+        ));
     }
     Ok(workloads)
 }
@@ -286,11 +321,22 @@ mod tests {
     }
 
     #[test]
-    fn items_of_an_unexpected_shape_are_skipped_alone() {
+    fn an_item_of_an_unexpected_shape_fails_the_lookup_by_name_and_null_means_none() {
         let mut host = answering(
             json!({"PodDisruptionBudget": [{"metadata": {"name": "guard"}}], "Pod": [
                 {"metadata": {"name": "a", "labels": {"app": "x"}}},
-                {"metadata": {"name": "b", "labels": ["not", "a", "map"]}},
+                {"metadata": {"name": "b", "namespace": "shop", "labels": ["not", "a", "map"]}},
+                {"metadata": {"name": "c"}}
+            ]}),
+        );
+        let e = pdb_namespace(&mut host, "shop", "other").unwrap_err();
+        assert!(
+            e.starts_with("the host listed a Pod (shop/b) that cannot be read: "),
+            "{e}"
+        );
+        let mut host = answering(
+            json!({"PodDisruptionBudget": [{"metadata": {"name": "guard", "labels": null}}], "Pod": [
+                {"metadata": {"name": "a", "labels": null, "annotations": null}},
                 {"metadata": {"name": "c"}}
             ]}),
         );
@@ -352,6 +398,13 @@ mod tests {
             {"metadata": {"name": "odd"}, "status": {"nodes": "many"}},
             {"metadata": {"name": "broken"}, "spec": {"disruption": "never"}}
         ]}));
+        let e = node_pools(&mut host).unwrap_err();
+        assert!(e.contains("a NodePool (broken) that cannot be read"), "{e}");
+        let mut host = answering(json!({"NodePool": [
+            {"metadata": {"name": "a"}, "status": {"nodes": 7}},
+            {"metadata": {"name": "new"}},
+            {"metadata": {"name": "odd"}, "status": {"nodes": "many"}}
+        ]}));
         let pools = node_pools(&mut host).unwrap();
         let sizes: Vec<(&str, u64)> = pools.iter().map(|p| (p.pool.name(), p.nodes)).collect();
         assert_eq!(sizes, [("a", 7), ("new", 0), ("odd", 0)]);
@@ -365,7 +418,7 @@ mod tests {
             r#"{"kind": "PodList", "items": []}"#,
         ] {
             assert!(
-                items::<crate::k8s::Pod>(answer.as_bytes())
+                items::<crate::k8s::Pod>(answer.as_bytes(), "Pod")
                     .unwrap()
                     .is_empty(),
                 "{answer}"
