@@ -216,7 +216,31 @@ pub fn hostile() -> Vec<Case> {
     for i in 0..100_000 {
         unknown["spec"]["disruption"][format!("unknownField{i}")] = json!(i);
     }
+    // 50 budgets of one-minute windows on every day of the month: millions of windows a year.
+    let mut dense = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    dense["spec"]["disruption"]["budgets"] = (0..50)
+        .map(|i| json!({"nodes": format!("{}", i % 7), "schedule": format!("*/{} * 1-31 * *", 2 + i % 13), "duration": "1m"}))
+        .collect();
+    // 50 twice-daily budgets of overlapping lengths over the year, under the window bound (36,600 windows).
+    let mut daily = dense.clone();
+    daily["spec"]["disruption"]["budgets"] = (0..50)
+        .map(|i| json!({"nodes": if i % 2 == 0 { format!("{}%", 20 + i) } else { format!("{}", 11 + i) }, "schedule": format!("{} {}/12 1-31 * *", (i * 7) % 60, (i * 5) % 12),
+            "duration": format!("{}h{}m", 1 + (i * 11) % 29, (i * 13) % 60)}))
+        .collect();
+    let seoul = settings_for("Asia/Seoul");
     vec![
+        case(
+            "NodePool: 50 budgets of 1-minute windows, day-of-month 1-31 (reject)",
+            &seoul,
+            &admission_request(&dense, "CREATE"),
+            &none,
+        ),
+        case(
+            "NodePool: 50 twice-daily budgets over a year, under the window bound (reject)",
+            &seoul,
+            &admission_request(&daily, "CREATE"),
+            &none,
+        ),
         capacity_in_namespaces(1_000, 30_000, 3_000),
         case(
             "PDB: overlap check over 2000 PDBs and 20000 pods (accept)",

@@ -34,7 +34,14 @@ pub enum TimelineError {
     /// Schedules robfig/cron cannot parse: Karpenter then allows 0 disruptions for every reason, forever
     /// (`MustGetAllowedDisruptions` returns 0 on any budget error).
     Unparsable(Vec<(usize, String, CronError)>),
+    /// The schedules would open more than [`MAX_WINDOWS`] windows over the horizon (this many, at most):
+    /// more than an admission can judge in time.
+    TooLarge(u64),
 }
+
+/// The most activity windows a timeline is built from. Budget lists of people (a freeze a day, a few
+/// maintenance windows) open hundreds a year; 50 budgets of one-minute windows all day open millions.
+pub const MAX_WINDOWS: u64 = 50_000;
 
 /// The most budgets the CRD admits; also keeps the active set in one `u64`.
 pub const MAX_BUDGETS: usize = 50;
@@ -51,35 +58,55 @@ impl Timeline {
         if budgets.len() > MAX_BUDGETS {
             return Err(TimelineError::Invalid);
         }
-        let mut activities = Vec::with_capacity(budgets.len());
+        // Parsed and counted first: windows are made only for a list that is valid and small enough.
+        let mut parsed = Vec::with_capacity(budgets.len());
         let mut unparsable = Vec::new();
+        let mut windows = 0u64;
         for (index, budget) in budgets.iter().enumerate() {
             let nodes = budget.nodes().ok_or(TimelineError::Invalid)?;
-            let active = match (&budget.schedule, &budget.duration) {
-                (None, None) => SpanSet::from_span(horizon),
+            let schedule = match (&budget.schedule, &budget.duration) {
+                (None, None) => None,
                 (Some(schedule), Some(duration)) => {
                     let minutes =
                         budget_duration_minutes(duration).ok_or(TimelineError::Invalid)?;
                     match Schedule::parse(schedule) {
-                        Ok(s) => s.activity(horizon.start, horizon.end, minutes),
+                        Ok(s) => {
+                            windows = windows.saturating_add(s.windows_at_most(
+                                horizon.start,
+                                horizon.end,
+                                minutes,
+                            ));
+                            Some((s, minutes))
+                        }
                         Err(e) => {
                             unparsable.push((index, schedule.clone(), e));
-                            SpanSet::new()
+                            None
                         }
                     }
                 }
                 _ => return Err(TimelineError::Invalid),
             };
-            activities.push(BudgetActivity {
-                index,
-                nodes,
-                reasons: budget.reasons(),
-                active,
-            });
+            parsed.push((index, nodes, budget.reasons(), schedule));
         }
         if !unparsable.is_empty() {
             return Err(TimelineError::Unparsable(unparsable));
         }
+        if windows > MAX_WINDOWS {
+            return Err(TimelineError::TooLarge(windows));
+        }
+        let activities: Vec<BudgetActivity> = parsed
+            .into_iter()
+            .map(|(index, nodes, reasons, schedule)| BudgetActivity {
+                index,
+                nodes,
+                reasons,
+                // Every schedule parsed (an unparsable list returned above): None is a permanent budget.
+                active: match schedule {
+                    Some((s, minutes)) => s.activity(horizon.start, horizon.end, minutes),
+                    None => SpanSet::from_span(horizon),
+                },
+            })
+            .collect();
         let segments = segments(&activities, horizon);
         Ok(Timeline {
             horizon,

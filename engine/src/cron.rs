@@ -179,6 +179,21 @@ impl Schedule {
     ///
     /// Karpenter (`Budget.IsActive`): active at `t` iff some fire `h` has `t - duration < h <= t`, so each
     /// fire opens `[h, h + duration)`. Never-firing schedules are always active; a zero duration never is.
+    /// At most how many windows [`Self::activity`] opens over the same arguments: one per run of minutes,
+    /// per hour, per matching day it looks at. Known without making a window, so that a caller can refuse a
+    /// budget list that would take too long to expand.
+    pub fn windows_at_most(&self, from: Minute, to: Minute, duration_minutes: Minute) -> u64 {
+        if duration_minutes <= 0 || to <= from || !self.fires_at_all() {
+            return 1;
+        }
+        let lookback = duration_minutes.min(10 * 366 * MINUTES_PER_DAY);
+        let days =
+            (from - lookback).div_euclid(MINUTES_PER_DAY)..=(to - 1).div_euclid(MINUTES_PER_DAY);
+        let matching = days.filter(|&day| self.day_matches(day)).count() as u64;
+        let per_day = set_bits(self.hour).count() * runs(self.minute).len();
+        matching.saturating_mul(per_day as u64)
+    }
+
     pub fn activity(&self, from: Minute, to: Minute, duration_minutes: Minute) -> SpanSet {
         if duration_minutes <= 0 || to <= from {
             return SpanSet::new();
@@ -576,5 +591,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_window_bound_holds_and_counts_only_matching_days() {
+        let year = (20_781 * MINUTES_PER_DAY, (20_781 + 366) * MINUTES_PER_DAY);
+        for (spec, minutes) in [
+            ("0 9 * * 1-5", 540),
+            ("*/2 * * * *", 1),
+            ("0,1,2,10-20,59 */3 1-31/2 * *", 1),
+            ("0 * 1 * *", 10),
+            ("30 2 29 2 *", 60),
+            ("@hourly", 30),
+            ("0 0 * * 0", 100_000 * 60),
+        ] {
+            let s = Schedule::parse(spec).unwrap();
+            let made = s.activity(year.0, year.1, minutes).spans().len() as u64;
+            let bound = s.windows_at_most(year.0, year.1, minutes);
+            assert!(made <= bound, "{spec}: {made} windows made, bound {bound}");
+        }
+        // A day-of-month schedule is counted on its own days, not on every day of the year.
+        let monthly = Schedule::parse("0 * 1 * *").unwrap();
+        assert!(monthly.windows_at_most(year.0, year.1, 10) <= 13 * 24);
+        // One run of minutes a day for a weekday freeze: about five windows a week.
+        let freeze = Schedule::parse("0 9 * * 1-5").unwrap();
+        assert!(freeze.windows_at_most(0, 7 * MINUTES_PER_DAY, 540) <= 6);
     }
 }

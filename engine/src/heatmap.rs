@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::budget::{Timeline, TimelineError};
+use crate::budget::{MAX_WINDOWS, Timeline, TimelineError};
 use crate::nodepool::{NodePool, Reason};
 use crate::spans::{Minute, Span};
 
@@ -49,6 +49,11 @@ pub fn week(pool: &NodePool, pool_size: u64, zone: Tz, now: Minute) -> Result<We
             let (i, schedule, e) = &list[0];
             return Err(format!(
                 "budgets[{i}].schedule {schedule:?} cannot be parsed ({e}): Karpenter allows 0 disruptions for every reason, all week"
+            ));
+        }
+        Err(TimelineError::TooLarge(windows)) => {
+            return Err(format!(
+                "the schedules open up to {windows} windows in these days, more than the {MAX_WINDOWS} the week is drawn from"
             ));
         }
     };

@@ -1,12 +1,13 @@
 //! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::budget::{self, Timeline, TimelineError};
+use crate::budget::{self, MAX_WINDOWS, Timeline, TimelineError};
 use crate::business_hours::{
     self, FreezeGap, WindowRun, describe_local, push_utc_day_and_time, push_utc_time_of_day,
 };
@@ -313,6 +314,19 @@ fn budgets(
             }
             return;
         }
+        Err(TimelineError::TooLarge(windows)) => {
+            out.push(
+                Finding::new(Rule::InputTooLarge, "spec.disruption.budgets", format!("up to {windows} windows a year"))
+                    .problem(format!(
+                        "the schedules open more than the {MAX_WINDOWS} activity windows a year that disruption-guard \
+                         judges in one admission, so the budget and business-hours rules cannot be checked. Karpenter \
+                         accepts such lists, but no reviewer can tell what they allow either."
+                    ))
+                    .fix("use fewer, longer windows: one budget per time range with a duration (schedule \"0 9 * * 1-5\", \
+                          duration 9h) instead of many one-minute windows"),
+            );
+            return;
+        }
     };
     for (i, b) in budgets.iter().enumerate() {
         if let Some(s) = b.schedule.as_deref()
@@ -397,10 +411,11 @@ fn budget_max(
     let mut active_sets: Vec<u64> = timeline.segments.iter().map(|s| s.active).collect();
     active_sets.sort_unstable();
     active_sets.dedup();
+    let mut memo = HashMap::new();
     if detail == Detail::RulesOnly {
         let first_only = true;
         if active_sets.iter().any(|&active| {
-            !excesses_while_active(timeline, active, &sizes, max, first_only).is_empty()
+            !excesses_while_active(timeline, active, &sizes, max, first_only, &mut memo).is_empty()
         }) {
             out.push(Finding::new(
                 Rule::BudgetAboveMax,
@@ -412,7 +427,7 @@ fn budget_max(
     }
     let by_active_set: Vec<Vec<Excess>> = active_sets
         .iter()
-        .map(|&active| excesses_while_active(timeline, active, &sizes, max, false))
+        .map(|&active| excesses_while_active(timeline, active, &sizes, max, false, &mut memo))
         .collect();
     let mut excesses: Vec<Excess> = Vec::new();
     for seg in &timeline.segments {
@@ -445,12 +460,14 @@ fn budget_max(
 
 /// For one set of active budgets: per culprit (binding budget, or none = unbounded), the reasons and pool
 /// sizes at which more nodes may be disrupted at once than `max` allows (`first_only`: the first found).
+/// `memo` keeps the sizes per set of applying budgets: many active sets share them.
 fn excesses_while_active(
     timeline: &Timeline,
     active: u64,
     sizes: &[u64],
     max: IntOrPercent,
     first_only: bool,
+    memo: &mut HashMap<u64, Vec<SizeExcess>>,
 ) -> Vec<Excess> {
     // Reasons to which the same budgets apply share their excesses.
     let mut groups: Vec<(u64, Reasons)> = Vec::new();
@@ -463,29 +480,16 @@ fn excesses_while_active(
     }
     let mut found: Vec<Excess> = Vec::new();
     for (applying, reasons) in groups {
-        // A budget that never allows more than `max` bounds the group at every size.
-        let bounded = timeline
-            .activities
-            .iter()
-            .enumerate()
-            .any(|(i, b)| applying & (1 << i) != 0 && b.nodes.never_above(max));
-        if bounded {
-            continue;
-        }
-        let binding_at = timeline.binding(applying);
-        for &n in sizes {
-            let binding = binding_at.at(n);
-            let allowed = binding.map_or(n, |(_, v)| v.min(n));
-            let limit = max.resolve(n).min(n);
-            if allowed <= limit {
-                continue;
-            }
+        let by_size = memo
+            .entry(applying)
+            .or_insert_with(|| size_excesses(timeline, applying, sizes, max));
+        for hit in by_size.iter() {
             let hit = Excess {
-                budget: binding.map(|(i, _)| i),
+                budget: hit.budget,
                 reasons,
                 when: SpanSet::new(),
-                sizes: (n, n),
-                example: (n, allowed, limit),
+                sizes: hit.sizes,
+                example: hit.example,
             };
             match found.iter_mut().find(|e| e.budget == hit.budget) {
                 Some(e) => e.merge(&hit),
@@ -494,6 +498,57 @@ fn excesses_while_active(
             if first_only {
                 return found;
             }
+        }
+    }
+    found
+}
+
+/// Where the budgets `applying` (activity bits) allow more than `max`: per culprit, the sizes.
+#[derive(Clone)]
+struct SizeExcess {
+    budget: Option<usize>,
+    sizes: (u64, u64),
+    /// (pool size, allowed, limit) at the largest size that exceeds.
+    example: (u64, u64, u64),
+}
+
+fn size_excesses(
+    timeline: &Timeline,
+    applying: u64,
+    sizes: &[u64],
+    max: IntOrPercent,
+) -> Vec<SizeExcess> {
+    // A budget that never allows more than `max` bounds the group at every size.
+    let bounded = timeline
+        .activities
+        .iter()
+        .enumerate()
+        .any(|(i, b)| applying & (1 << i) != 0 && b.nodes.never_above(max));
+    let mut found: Vec<SizeExcess> = Vec::new();
+    if bounded {
+        return found;
+    }
+    let binding_at = timeline.binding(applying);
+    for &n in sizes {
+        let binding = binding_at.at(n);
+        let allowed = binding.map_or(n, |(_, v)| v.min(n));
+        let limit = max.resolve(n).min(n);
+        if allowed <= limit {
+            continue;
+        }
+        let budget = binding.map(|(i, _)| i);
+        match found.iter_mut().find(|e| e.budget == budget) {
+            Some(e) => {
+                e.sizes = (e.sizes.0.min(n), e.sizes.1.max(n));
+                if n >= e.example.0 {
+                    e.example = (n, allowed, limit);
+                }
+            }
+            None => found.push(SizeExcess {
+                budget,
+                sizes: (n, n),
+                example: (n, allowed, limit),
+            }),
         }
     }
     found

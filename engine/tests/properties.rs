@@ -251,7 +251,11 @@ proptest! {
         let rules = |p: &serde_json::Value| -> Vec<(&'static str, String)> {
             check(p, None, &settings, now).into_iter().map(|f| (f.rule.id(), f.path)).collect()
         };
-        prop_assert_eq!(rules(&pool(&budgets)), rules(&pool(&with_inert)));
+        // Over the year, dense schedules can exceed what an admission judges (input-too-large); the two
+        // paths are compared where both judge.
+        let year = rules(&pool(&with_inert));
+        prop_assume!(!year.iter().any(|(id, _)| *id == "input-too-large"));
+        prop_assert_eq!(rules(&pool(&budgets)), year);
         let broken = |p: &serde_json::Value, detail: Detail| -> Vec<&'static str> {
             let mut ids: Vec<_> = check_with(p, None, &settings, now, &mut Years::default(), detail)
                 .into_iter()
