@@ -90,13 +90,14 @@ bench-instructions: policy.wasm
 		CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO) $(CARGO_FLAGS) build --release -p e2e-tests --example wasm_instructions
 	DISRUPTION_GUARD_WASM=$(CURDIR)/policy.wasm e2e-tests/instructions.sh $(INSTRUCTIONS_TARGET)/release/examples/wasm_instructions
 
-# libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target. cargo fuzz needs nightly flags; on the
-# stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are caught without a sanitizer runtime.
+# libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target; an input over 1 s fails (-timeout=1).
+# cargo fuzz needs nightly flags; on the stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are
+# caught without a sanitizer runtime.
 FUZZ_SECONDS ?= 600
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
 	cd fuzz && for target in validate validate_nodepool validate_settings; do \
-		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -dict=json.dict || exit 1; \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -timeout=1 -dict=json.dict || exit 1; \
 	done
 
 clean:

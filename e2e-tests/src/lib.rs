@@ -199,6 +199,9 @@ fn matches_equality_selector(selector: &str, labels: &Value) -> bool {
     })
 }
 
+/// The longest any single evaluation may take in the suites (PolicyServer gives a policy 2 s).
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// One evaluation instance of the policy.
 pub struct Policy {
     host: WapcHost,
@@ -313,11 +316,27 @@ impl Policy {
         out
     }
 
-    /// Calls a waPC operation with raw bytes; `Err` is a guest error or a trap.
+    /// Calls a waPC operation with raw bytes; `Err` is a guest error or a trap. Any call over
+    /// [`DEADLINE`] fails the test: a safety net against runaway evaluation, not a benchmark.
     pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
-        self.host
+        let started = std::time::Instant::now();
+        let answer = self
+            .host
             .call(operation, payload)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string());
+        let took = started.elapsed();
+        assert!(
+            took < DEADLINE,
+            "{operation} took {took:?}, over the {DEADLINE:?} any evaluation gets (payload of {} bytes)",
+            payload.len()
+        );
+        answer
+    }
+
+    /// `validate` once, untimed, to fill the host's caches (a PolicyServer answers lookups from its
+    /// caches; this test host builds each answer the first time it is asked, in a debug build).
+    pub fn warm_up(&self, payload: &[u8]) {
+        self.host.call("validate", payload).ok();
     }
 
     /// `validate_settings`: `(valid, message)`.
