@@ -243,3 +243,25 @@ fn a_pool_reporting_a_billion_nodes_is_judged_at_once() {
     );
     assert!(m.contains("4 of 4 replicas may share a node"), "{m}");
 }
+
+#[test]
+fn a_cluster_too_big_to_analyse_skips_the_calculator_with_a_warning_never_a_rejection() {
+    let node =
+        json!({"metadata": {"name": "batch-01", "labels": {"karpenter.sh/nodepool": "batch"}}});
+    let pods = vec![json!({"metadata": {"name": "p", "namespace": "ns"}}); 100_001];
+    let cluster = std::sync::Arc::new(json!({"Node": [node], "Pod": pods}));
+    let payload =
+        json!({"settings": {}, "request": read_yaml("examples/requests/nodepool-batch.json")});
+    let payload = payload.to_string().into_bytes();
+    let policy = Policy::serving(cluster);
+    policy.warm_up(&payload); // the test host builds its answers once, untimed
+    let v = e2e_tests::parse_verdict(&policy.call("validate", &payload).expect("an answer"));
+    assert!(v.accepted, "{:?}", v.message);
+    assert!(
+        v.warnings
+            .iter()
+            .any(|w| w.contains("capacity check skipped: the cluster runs 100001 pods")),
+        "{:?}",
+        v.warnings
+    );
+}

@@ -89,6 +89,12 @@ pub fn nodepool(
     };
     let mut after = all_findings(&mutated, &mut years, detail);
     let mut warnings = Vec::new();
+    if let Some(Ok(Cluster {
+        skipped: Some(why), ..
+    })) = &cluster
+    {
+        warnings.push(format!("disruption-guard: capacity check skipped: {why}"));
+    }
     // On UPDATE, what the stored pool already had on fields left as they were does not reject.
     let mut old_findings = None;
     if let Some(old) = old
@@ -274,11 +280,7 @@ fn lookup_failure<T>(
              HorizontalPodAutoscalers, Pods, Nodes), so it cannot tell whether this {kind} leaves pods unprotected \
              or lets drains take them down."
         ))
-        .fix(
-            "grant the PolicyServer's service account get/list/watch on poddisruptionbudgets (policy), deployments and \
-             statefulsets (apps), horizontalpodautoscalers (autoscaling), pods and nodes, and list them in the \
-             policy's contextAwareResources; or set onLookupFailure: accept to skip these checks",
-        );
+        .fix(crate::lookups::fix_for(error));
     match settings.on_lookup_failure {
         LookupFailure::Reject => findings.push(finding),
         LookupFailure::Accept => warnings.push(format!(

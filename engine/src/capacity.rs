@@ -742,6 +742,7 @@ mod tests {
             workloads,
             pdbs: pdb.iter().map(|p| Pdb::deserialize(p).unwrap()).collect(),
             hpas: vec![],
+            skipped: None,
         }
     }
 

@@ -312,6 +312,9 @@ pub struct Cluster {
     pub workloads: Vec<Workload>,
     pub pdbs: Vec<Pdb>,
     pub hpas: Vec<Hpa>,
+    /// Why the lookups stopped short and the calculator has nothing to analyse (a cluster too big to read
+    /// within an admission): the admission says so in a warning, never rejects for it.
+    pub skipped: Option<String>,
 }
 
 /// What context-aware lookups returned for one namespace; the lists a guard does not read stay empty.
@@ -356,6 +359,7 @@ impl Cluster {
             workloads,
             pdbs: list_items(&of_kind("PodDisruptionBudget")),
             hpas: list_items(&of_kind("HorizontalPodAutoscaler")),
+            skipped: None,
         }
     }
 }

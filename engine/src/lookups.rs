@@ -147,11 +147,15 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     let pod_answer = list_all("v1", "Pod", &pod_masks)?;
     let pods = raw_items(&pod_answer)?;
     if pods.len() > MAX_PODS {
-        return Err(format!(
-            "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
-             admission request; run `disruption-guard check` on a snapshot offline instead",
-            pods.len()
-        ));
+        // A NodePool write is never rejected because the cluster is big: the calculator steps aside.
+        return Ok(Cluster {
+            skipped: Some(format!(
+                "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
+                 admission request; run `disruption-guard check` on a snapshot of the cluster instead",
+                pods.len()
+            )),
+            ..Cluster::default()
+        });
     }
     let pods = typed(&pods, "Pod")?;
     let pdb_masks = [
@@ -178,7 +182,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         pods,
         workloads,
         pdbs,
-        hpas: Vec::new(),
+        ..Cluster::default()
     })
 }
 
@@ -192,6 +196,20 @@ pub fn node_pools(host: &mut Host) -> Result<Vec<ListedNodePool>, String> {
     ];
     let answer = list_request(host, None, "karpenter.sh/v1", "NodePool", None, &masks)?;
     items(&answer, "NodePool")
+}
+
+/// What to do about a failed lookup, by the error this module wrote.
+pub fn fix_for(error: &str) -> &'static str {
+    if error.starts_with("listing ") {
+        "grant the PolicyServer's service account get/list/watch on poddisruptionbudgets (policy), deployments and \
+         statefulsets (apps), horizontalpodautoscalers (autoscaling), pods and nodes, and nodepools (karpenter.sh), \
+         and list them in the policy's contextAwareResources; or set onLookupFailure: accept to skip these checks"
+    } else if error.contains("that cannot be read") {
+        "fix the object named (a field of a shape the policy does not read), or set onLookupFailure: accept to \
+         skip these checks"
+    } else {
+        "retry once PolicyServer's caches hold the object, or set onLookupFailure: accept to skip these checks"
+    }
 }
 
 /// The SDK's `ListResourcesByNamespaceRequest` / `ListAllResourcesRequest` JSON. Fields in alphabetical
@@ -439,11 +457,13 @@ mod tests {
     }
 
     #[test]
-    fn too_many_pods_are_refused_before_decoding() {
+    fn too_many_pods_are_skipped_before_decoding() {
         let node = json!({"metadata": {"name": "n", "labels": {NODEPOOL_LABEL: "p"}}});
         let pods = vec![json!({}); MAX_PODS + 1];
         let mut host = answering(json!({"Node": [node], "Pod": pods}));
-        let e = pool(&mut host, "p").unwrap_err();
-        assert!(e.contains("100001 pods"), "{e}");
+        let cluster = pool(&mut host, "p").unwrap();
+        assert!(cluster.nodes.is_empty() && cluster.pods.is_empty());
+        let why = cluster.skipped.unwrap();
+        assert!(why.contains("100001 pods"), "{why}");
     }
 }
