@@ -127,7 +127,7 @@ fn big_cluster(nodes: usize, pods: usize) -> Cluster {
         pods: pod_list,
         workloads,
         pdbs,
-        hpas: vec![],
+        ..Cluster::default()
     }
 }
 
