@@ -367,6 +367,13 @@ impl Default for Policy {
     }
 }
 
+impl Verdict {
+    /// Whether a warning contains `needle`.
+    pub fn warns(&self, needle: &str) -> bool {
+        self.warnings.iter().any(|w| w.contains(needle))
+    }
+}
+
 pub fn parse_verdict(out: &[u8]) -> Verdict {
     let v: Value = serde_json::from_slice(out).expect("validation response is JSON");
     Verdict {

@@ -165,13 +165,7 @@ fn karpenter_annotations_are_reported_as_warnings() {
         json!({"karpenter.sh/do-not-disrupt": "true", "karpenter.sh/do-not-evict": "true"});
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);
     assert!(v.accepted, "{:?}", v.message);
-    assert!(
-        v.warnings
-            .iter()
-            .any(|w| w.contains("[workload-do-not-disrupt]")),
-        "{:?}",
-        v.warnings
-    );
+    assert!(v.warns("[workload-do-not-disrupt]"), "{:?}", v.warnings);
     assert!(
         v.warnings
             .iter()
@@ -217,13 +211,7 @@ fn pods_under_two_pdbs_are_rejected() {
     // overlap: it is named, not enforced.
     let v = Policy::with_cluster(&c).validate(&json!({}), &update);
     assert!(v.accepted, "{}", message(&v));
-    assert!(
-        v.warnings
-            .iter()
-            .any(|w| w.contains("[workload-pdb-overlap]")),
-        "{:?}",
-        v.warnings
-    );
+    assert!(v.warns("[workload-pdb-overlap]"), "{:?}", v.warnings);
 }
 
 #[test]
@@ -239,9 +227,7 @@ fn a_spread_constraint_that_selects_other_pods_is_warned_about() {
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);
     assert!(v.accepted, "{:?}", v.message);
     assert!(
-        v.warnings
-            .iter()
-            .any(|w| w.contains("[workload-spread-selects-nothing]")),
+        v.warns("[workload-spread-selects-nothing]"),
         "{:?}",
         v.warnings
     );
