@@ -96,7 +96,7 @@ bench-instructions: policy.wasm
 FUZZ_SECONDS ?= 600
 fuzz:
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
-	cd fuzz && for target in validate validate_nodepool validate_settings; do \
+	cd fuzz && for target in validate validate_nodepool validate_settings evaluate_with_cluster; do \
 		RUSTC_BOOTSTRAP=1 cargo fuzz run $$target --sanitizer none -- -max_total_time=$(FUZZ_SECONDS) -timeout=1 -dict=json.dict || exit 1; \
 	done
 

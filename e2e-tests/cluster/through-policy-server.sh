@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Admission latency through a real PolicyServer and kube-apiserver, at cluster sizes a user runs:
 #   e2e-tests/cluster/through-policy-server.sh PODS [REQUESTS]
-# Starts the cluster of up.sh, fills it (PODS pods on PODS/30 nodes, at least 1,000, of the NodePool
-# general-purpose; a Deployment and a PDB for every 10 pods, in 100 namespaces), then sends REQUESTS
+# Starts the cluster of up.sh, fills it (PODS pods on PODS/30 nodes, at least 1,000: 100 of them in the
+# NodePool critical, the largest pool the calculator reads, the rest in general-purpose; a Deployment and a
+# PDB for every 10 pods, in 100 namespaces, so that the critical pool's pods run in all 100), then sends REQUESTS
 # (default 20) server-side dry-run admissions per guard and prints PolicyServer's latency as the recorder
 # saw it: the first request, which also fills PolicyServer's caches, then p50, p99 and max of the others.
 # Not part of `make test`: it takes minutes. BENCHMARKS.md ("Through PolicyServer") has its results.
@@ -25,7 +26,8 @@ nodes = max(1000, pods // 30)
 objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"ns{i}"}} for i in range(100)]
 objects += [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": f"ns{i}"}} for i in range(100)]
 first = len(objects)
-objects += [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{i}", "labels": {"karpenter.sh/nodepool": "general-purpose"}}} for i in range(nodes)]
+pool = lambda i: "critical" if i < 100 else "general-purpose"
+objects += [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{i}", "labels": {"karpenter.sh/nodepool": pool(i)}}} for i in range(nodes)]
 for w in range(pods // 10):
     ns, app = f"ns{w % 100}", f"app{w}"
     objects.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": app, "namespace": ns},
@@ -64,10 +66,12 @@ measure() { # measure NAME OBJECT_JSON
       denied: [.[] | select(.response.response.allowed != true)] | length,
       messages: [.[] | .response.response.status.message // empty | .[0:160]] | unique }'
 }
-pool=$(jq -c '.object | .metadata.name = "general-purpose"' "$root/examples/requests/nodepool-fixed.json")
+critical=$(jq -c '.object | .metadata.name = "critical"' "$root/examples/requests/nodepool-fixed.json")
+general=$(jq -c '.object | .metadata.name = "general-purpose"' "$root/examples/requests/nodepool-fixed.json")
 pdb='{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"probe","namespace":"ns7"},"spec":{"maxUnavailable":1,"selector":{"matchLabels":{"app":"probe"}}}}'
 deployment='{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"probe","namespace":"ns7"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"probe"}},"template":{"metadata":{"labels":{"app":"probe"}},"spec":{"containers":[{"name":"c","image":"registry.example/app:1"}]}}}}'
 echo "{\"pods\": $pods}"
-measure NodePool "$pool"
+measure "NodePool critical (100 nodes, calculator)" "$critical"
+measure "NodePool general-purpose (rest, skipped)" "$general"
 measure PodDisruptionBudget "$pdb"
 measure Deployment "$deployment"
