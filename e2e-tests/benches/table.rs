@@ -74,7 +74,7 @@ fn main() {
     // `cargo bench` passes `--bench`; a name filter, if any, selects cases.
     let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let mut all = cases::admission();
-    for pods in [1_000, 10_000, 50_000] {
+    for pods in [1_000, 10_000, 25_000] {
         all.push(cases::capacity(1_000, pods));
     }
     all.extend(cases::hostile());

@@ -52,7 +52,7 @@ fn admission(c: &mut Criterion) {
 fn capacity(c: &mut Criterion) {
     let mut group = c.benchmark_group("capacity");
     group.sample_size(20);
-    for pods in [1_000, 10_000, 50_000] {
+    for pods in [1_000, 10_000, 25_000] {
         native_and_wasm(&mut group, &cases::capacity(1_000, pods));
     }
     group.finish();

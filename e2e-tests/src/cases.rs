@@ -241,7 +241,7 @@ pub fn hostile() -> Vec<Case> {
             &admission_request(&daily, "CREATE"),
             &none,
         ),
-        capacity_in_namespaces(1_000, 30_000, 3_000),
+        capacity_in_namespaces(1_000, 25_000, 2_500),
         case(
             "PDB: overlap check over 2000 PDBs and 20000 pods (accept)",
             &json!({}),

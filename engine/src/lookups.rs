@@ -6,9 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use std::collections::BTreeSet;
-
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Node, Pdb, Pod, Scaled, Workload, with_kind};
+use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Scaled, Workload, with_kind};
 use crate::nodepool::ListedNodePool;
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
@@ -27,12 +25,6 @@ const PDB_MASKS: [&str; 4] = [
     "spec.maxUnavailable",
     "spec.selector",
 ];
-const POD_MASKS: [&str; 4] = [
-    "metadata.labels",
-    "metadata.name",
-    "metadata.namespace",
-    "spec.nodeName",
-];
 const HPA_MASKS: [&str; 3] = ["metadata.name", "spec.scaleTargetRef", "spec.minReplicas"];
 
 /// What the PDB guard reads in its namespace (all declared in metadata.yml `contextAwareResources`): the
@@ -40,7 +32,7 @@ const HPA_MASKS: [&str; 3] = ["metadata.name", "spec.scaleTargetRef", "spec.minR
 /// another one, so they are listed only when the namespace has another PDB than `pdb` (by name).
 pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Namespace, String> {
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
-        list_request(host, Some(namespace), api_version, kind, None, None, masks)
+        list_request(host, Some(namespace), api_version, kind, None, masks)
     };
     let pdbs: Vec<Pdb> = items(
         &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
@@ -75,7 +67,7 @@ pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Name
 /// may set its replicas (the workload itself is in the request).
 pub fn workload_namespace(host: &mut Host, namespace: &str) -> Result<Namespace, String> {
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
-        list_request(host, Some(namespace), api_version, kind, None, None, masks)
+        list_request(host, Some(namespace), api_version, kind, None, masks)
     };
     let pdbs = items(
         &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
@@ -97,7 +89,7 @@ pub fn workload_namespace(host: &mut Host, namespace: &str) -> Result<Namespace,
 /// caches as the other lookups; the workload missing from the list is a failed lookup.
 pub fn scaled(host: &mut Host, namespace: &str, kind: &str, name: &str) -> Result<Scaled, String> {
     let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
-        list_request(host, Some(namespace), api_version, kind, None, None, masks)
+        list_request(host, Some(namespace), api_version, kind, None, masks)
     };
     let workloads: Vec<Workload> =
         with_kind(items(&list("apps/v1", kind, &WORKLOAD_MASKS)?, kind)?, kind);
@@ -114,18 +106,19 @@ pub fn scaled(host: &mut Host, namespace: &str, kind: &str, name: &str) -> Resul
     Ok(Scaled { workload, pdbs })
 }
 
-/// Beyond these the calculator is skipped with a warning: every pool node costs one pod lookup and every
-/// namespace on them three, and PolicyServer builds a watch and a cache for each on its first use
-/// (BENCHMARKS.md, "Through PolicyServer").
-pub const MAX_POOL_NODES: usize = 100;
-pub const MAX_POOL_NAMESPACES: usize = 100;
+/// The capacity calculator at NodePool admission reads every pod of the cluster, and PolicyServer builds
+/// that list on its first request (about 1 s per 10,000 pods through a loopback API server, BENCHMARKS.md)
+/// within its 2 s timeout. So it runs only in clusters whose NodePools hold at most this many nodes in all
+/// (150 nodes of 110 pods, the kubelet's default maximum, are 16,500 pods); in bigger ones it is skipped
+/// with a warning before anything large is listed.
+pub const MAX_CLUSTER_NODES: u64 = 150;
+/// A backstop for pods that a NodePool's count does not show (nodes outside Karpenter, denser nodes).
+pub const MAX_PODS: usize = 25_000;
 
-/// The capacity calculator's input for the NodePool `pool`, read so that its cost follows the pool, not
-/// the cluster: its nodes (label `karpenter.sh/nodepool`), the pods of each node (field selector
-/// `spec.nodeName`, the index the API server keeps for kubelets), then the PDBs and workloads of the
-/// namespaces those pods run in, with the masks the PDB guard uses so that PolicyServer keeps one cache per
-/// namespace for both. A pool with more nodes or namespaces than the bounds is not read: the calculator
-/// steps aside with a warning.
+/// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`
+/// label) and, when it has any and the cluster is small enough (the NodePools' `status.nodes`, a list the
+/// workload guard keeps warm with the same masks), the cluster's pods, PDBs and workloads.
+/// `list_resources_all` is the waPC operation behind the SDK's `list_all_resources`.
 pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     let valid_name = !pool.is_empty()
         && pool
@@ -135,14 +128,13 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         return Ok(Cluster::default()); // Not a name the API server admits; the CRD rules say so.
     }
     let selector = format!("{NODEPOOL_LABEL}={pool}");
-    let nodes: Vec<Node> = items(
+    let nodes = items(
         &list_request(
             host,
             None,
             "v1",
             "Node",
             Some(&selector),
-            None,
             &["metadata.labels", "metadata.name"],
         )?,
         "Node",
@@ -150,57 +142,54 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     if nodes.is_empty() {
         return Ok(Cluster::default()); // A new pool: nothing runs on it yet.
     }
-    if nodes.len() > MAX_POOL_NODES {
-        return Ok(skipped(format!(
-            "NodePool {pool:?} has {} nodes, more than the {MAX_POOL_NODES} whose pods the capacity calculator \
-             reads within an admission request; run `disruption-guard check` on a snapshot of the cluster instead",
-            nodes.len()
-        )));
-    }
-    let mut pods: Vec<Pod> = Vec::new();
-    for node in &nodes {
-        let name = &node.metadata.name;
-        if !is_dns_subdomain(name) {
-            return Err(format!(
-                "the host listed a Node ({name}) that cannot be read: its name is not a DNS subdomain"
-            ));
-        }
-        let on_node = format!("spec.nodeName={name}");
-        let answer = list_request(host, None, "v1", "Pod", None, Some(&on_node), &POD_MASKS)?;
-        pods.extend(items::<Pod>(&answer, "Pod")?);
-    }
-    let namespaces: BTreeSet<String> = pods
+    let karpenter_nodes = node_pools(host)?
         .iter()
-        .map(|p| p.metadata.namespace.clone().unwrap_or_default())
-        .collect();
-    if namespaces.len() > MAX_POOL_NAMESPACES {
+        .fold(0u64, |sum, p| sum.saturating_add(p.nodes));
+    if karpenter_nodes > MAX_CLUSTER_NODES {
         return Ok(skipped(format!(
-            "the pods on NodePool {pool:?} run in {} namespaces, more than the {MAX_POOL_NAMESPACES} whose PDBs and \
-             workloads the capacity calculator reads within an admission request; run `disruption-guard check` on a \
-             snapshot of the cluster instead",
-            namespaces.len()
+            "the cluster's NodePools hold {karpenter_nodes} nodes, more than the {MAX_CLUSTER_NODES} whose pods \
+             the capacity calculator reads within an admission request; run `disruption-guard check` on a \
+             snapshot of the cluster instead"
         )));
     }
-    let (mut pdbs, mut workloads) = (Vec::new(), Vec::new());
-    for namespace in &namespaces {
-        let mut list = |api_version: &str, kind: &str, masks: &[&str]| {
-            list_request(host, Some(namespace), api_version, kind, None, None, masks)
-        };
-        let mut these: Vec<Pdb> = items(
-            &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
-            "PodDisruptionBudget",
-        )?;
-        let mut those = workloads_in(&mut list, &WORKLOAD_MASKS)?;
-        // The namespace comes from the request, not from the item (a host may mask metadata).
-        these
-            .iter_mut()
-            .for_each(|p| p.metadata.namespace = Some(namespace.clone()));
-        those
-            .iter_mut()
-            .for_each(|w| w.metadata.namespace = Some(namespace.clone()));
-        pdbs.extend(these);
-        workloads.extend(those);
+    let mut list_all = |api_version: &str, kind: &str, masks: &[&str]| {
+        list_request(host, None, api_version, kind, None, masks)
+    };
+    let pod_masks = [
+        "metadata.labels",
+        "metadata.name",
+        "metadata.namespace",
+        "spec.nodeName",
+    ];
+    let pod_answer = list_all("v1", "Pod", &pod_masks)?;
+    let pods = raw_items(&pod_answer)?;
+    if pods.len() > MAX_PODS {
+        return Ok(skipped(format!(
+            "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
+             admission request; run `disruption-guard check` on a snapshot of the cluster instead",
+            pods.len()
+        )));
     }
+    let pods = typed(&pods, "Pod")?;
+    let pdb_masks = [
+        "metadata.name",
+        "metadata.namespace",
+        "spec.maxUnavailable",
+        "spec.minAvailable",
+        "spec.selector",
+    ];
+    let pdbs = items(
+        &list_all("policy/v1", "PodDisruptionBudget", &pdb_masks)?,
+        "PodDisruptionBudget",
+    )?;
+    let workload_masks = [
+        "metadata.name",
+        "metadata.namespace",
+        "spec.replicas",
+        "spec.selector",
+        "spec.template.metadata.labels",
+    ];
+    let workloads = workloads_in(&mut list_all, &workload_masks)?;
     Ok(Cluster {
         nodes,
         pods,
@@ -217,15 +206,6 @@ fn skipped(why: String) -> Cluster {
     }
 }
 
-/// A Kubernetes object name (RFC 1123 subdomain): nothing that could add a term to a field selector.
-fn is_dns_subdomain(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 253
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-}
-
 /// Every NodePool, with what the workload-side calculator reads (`status.nodes` is the pool's size).
 pub fn node_pools(host: &mut Host) -> Result<Vec<ListedNodePool>, String> {
     let masks = [
@@ -234,15 +214,7 @@ pub fn node_pools(host: &mut Host) -> Result<Vec<ListedNodePool>, String> {
         "spec.template.spec.terminationGracePeriod",
         "status.nodes",
     ];
-    let answer = list_request(
-        host,
-        None,
-        "karpenter.sh/v1",
-        "NodePool",
-        None,
-        None,
-        &masks,
-    )?;
+    let answer = list_request(host, None, "karpenter.sh/v1", "NodePool", None, &masks)?;
     items(&answer, "NodePool")
 }
 
@@ -281,7 +253,6 @@ fn list_request(
     api_version: &str,
     kind: &str,
     label_selector: Option<&str>,
-    field_selector: Option<&str>,
     field_masks: &[&str],
 ) -> Result<Vec<u8>, String> {
     let mut field_masks = field_masks.to_vec();
@@ -289,7 +260,7 @@ fn list_request(
     let request = ListRequest {
         api_version,
         field_masks,
-        field_selector,
+        field_selector: None,
         kind,
         label_selector,
         namespace,
@@ -505,119 +476,82 @@ mod tests {
         assert!(node_pools(&mut garbage).unwrap_err().contains("not a list"));
     }
 
-    /// A host that filters as the API server does (namespace, `spec.nodeName=`), recording each request as
-    /// "kind namespace selector".
-    fn filtering<'a>(
+    /// A host answering `lists` (items by kind), recording each request as "kind label-selector".
+    fn recording<'a>(
         lists: &'a Value,
         asked: &'a mut Vec<String>,
     ) -> impl FnMut(&str, &[u8]) -> Result<Vec<u8>, String> + 'a {
         move |_op, request| {
             let request: Value = serde_json::from_slice(request).map_err(|e| e.to_string())?;
             let kind = request["kind"].as_str().unwrap_or_default();
-            let namespace = request["namespace"].as_str();
-            let field = request["field_selector"].as_str();
-            asked.push(format!(
-                "{kind} {} {}",
-                namespace.unwrap_or("*"),
-                field.unwrap_or("-")
-            ));
-            let node = field.and_then(|f| f.strip_prefix("spec.nodeName="));
-            let items: Vec<&Value> = lists[kind]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|i| namespace.is_none_or(|ns| i["metadata"]["namespace"] == ns))
-                .filter(|i| node.is_none_or(|n| i["spec"]["nodeName"] == n))
-                .collect();
-            Ok(json!({"items": items}).to_string().into_bytes())
+            let selector = request["label_selector"].as_str().unwrap_or("-");
+            asked.push(format!("{kind} {selector}"));
+            Ok(json!({"items": lists[kind]}).to_string().into_bytes())
         }
     }
 
-    fn nodes(pool: &str, n: usize) -> Value {
-        (0..n)
-            .map(|i| json!({"metadata": {"name": format!("{pool}-{i}"), "labels": {NODEPOOL_LABEL: pool}}}))
-            .collect()
+    fn cluster(pool_sizes: &[u64], pods: usize) -> Value {
+        let pools: Vec<Value> = pool_sizes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"metadata": {"name": format!("pool{i}")}, "status": {"nodes": n}}))
+            .collect();
+        json!({
+            "Node": [{"metadata": {"name": "n", "labels": {NODEPOOL_LABEL: "pool0"}}}],
+            "NodePool": pools,
+            "Pod": vec![json!({"metadata": {"name": "p", "namespace": "shop"}}); pods],
+            "PodDisruptionBudget": [{"metadata": {"name": "web", "namespace": "shop"}}],
+        })
     }
 
     #[test]
-    fn a_pool_is_read_node_by_node_then_namespace_by_namespace() {
-        let pod = |name: &str, ns: &str, node: &str| json!({"metadata": {"name": name, "namespace": ns, "labels": {"app": name}}, "spec": {"nodeName": node}});
-        let lists = json!({
-            "Node": nodes("p", 2),
-            "Pod": [pod("web", "shop", "p-0"), pod("api", "shop", "p-1"), pod("db", "data", "p-1"),
-                    pod("elsewhere", "other", "q-0")],
-            "PodDisruptionBudget": [{"metadata": {"name": "web", "namespace": "shop"}},
-                                    {"metadata": {"name": "far", "namespace": "other"}}],
-            "Deployment": [{"metadata": {"name": "web", "namespace": "shop"}, "spec": {"replicas": 2}}],
-            "StatefulSet": [{"metadata": {"name": "db"}, "spec": {"replicas": 3}}]
-        });
+    fn a_pool_of_a_small_cluster_is_read_with_the_cluster_around_it() {
+        let lists = cluster(&[100, 50], 3);
         let mut asked = Vec::new();
-        let cluster = pool(&mut filtering(&lists, &mut asked), "p").unwrap();
+        let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
         assert_eq!(
             asked,
             [
-                "Node * -",
-                "Pod * spec.nodeName=p-0",
-                "Pod * spec.nodeName=p-1",
-                "PodDisruptionBudget data -",
-                "Deployment data -",
-                "StatefulSet data -",
-                "PodDisruptionBudget shop -",
-                "Deployment shop -",
-                "StatefulSet shop -",
-            ],
-            "the pods of the pool's nodes, then the namespaces they run in, never the whole cluster"
+                "Node karpenter.sh/nodepool=pool0",
+                "NodePool -",
+                "Pod -",
+                "PodDisruptionBudget -",
+                "Deployment -",
+                "StatefulSet -"
+            ]
         );
-        let pods: Vec<&str> = cluster
-            .pods
-            .iter()
-            .map(|p| p.metadata.name.as_str())
-            .collect();
-        assert_eq!(pods, ["web", "api", "db"]);
-        let pdbs: Vec<&str> = cluster
-            .pdbs
-            .iter()
-            .map(|p| p.metadata.name.as_str())
-            .collect();
-        assert_eq!(pdbs, ["web"]);
+        assert!(read.skipped.is_none());
         assert_eq!(
-            cluster.workloads.len(),
-            1,
-            "the StatefulSet is in no namespace of the pool"
+            (read.nodes.len(), read.pods.len(), read.pdbs.len()),
+            (1, 3, 1)
         );
-        assert!(cluster.skipped.is_none());
     }
 
     #[test]
-    fn a_pool_beyond_the_bounds_is_skipped_before_its_pods_or_namespaces_are_read() {
-        let lists = json!({"Node": nodes("big", MAX_POOL_NODES + 1)});
-        let mut asked = Vec::new();
-        let cluster = pool(&mut filtering(&lists, &mut asked), "big").unwrap();
-        assert_eq!(asked, ["Node * -"]);
-        let why = cluster.skipped.unwrap();
-        assert!(why.contains("has 101 nodes, more than the 100"), "{why}");
-
-        let pods: Vec<Value> = (0..=MAX_POOL_NAMESPACES)
-            .map(|i| json!({"metadata": {"name": "p", "namespace": format!("ns{i}")}, "spec": {"nodeName": "wide-0"}}))
-            .collect();
-        let lists = json!({"Node": nodes("wide", 1), "Pod": pods});
-        let mut asked = Vec::new();
-        let cluster = pool(&mut filtering(&lists, &mut asked), "wide").unwrap();
-        assert_eq!(asked, ["Node * -", "Pod * spec.nodeName=wide-0"]);
-        assert!(cluster.pods.is_empty());
-        let why = cluster.skipped.unwrap();
-        assert!(why.contains("run in 101 namespaces"), "{why}");
+    fn a_big_cluster_is_skipped_before_its_pods_are_listed() {
+        for sizes in [&[100, 51][..], &[u64::MAX, u64::MAX]] {
+            let lists = cluster(sizes, 3);
+            let mut asked = Vec::new();
+            let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
+            assert_eq!(asked, ["Node karpenter.sh/nodepool=pool0", "NodePool -"]);
+            assert!(read.nodes.is_empty() && read.pods.is_empty());
+            let why = read.skipped.unwrap();
+            let total = sizes.iter().fold(0u64, |a, b| a.saturating_add(*b));
+            assert!(
+                why.contains(&format!("NodePools hold {total} nodes, more than the 150")),
+                "{why}"
+            );
+        }
     }
 
     #[test]
-    fn a_node_name_that_would_widen_the_field_selector_fails_the_lookup() {
-        let lists = json!({"Node": [{"metadata": {"name": "n,spec.nodeName!=x", "labels": {NODEPOOL_LABEL: "p"}}}]});
+    fn more_pods_than_the_nodes_promise_are_skipped_before_decoding() {
+        let lists = cluster(&[1], MAX_PODS + 1);
         let mut asked = Vec::new();
-        let e = pool(&mut filtering(&lists, &mut asked), "p").unwrap_err();
-        assert!(
-            e.contains("Node (n,spec.nodeName!=x) that cannot be read"),
-            "{e}"
-        );
-        assert_eq!(asked, ["Node * -"]);
+        let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
+        assert_eq!(asked.len(), 3, "{asked:?}");
+        assert!(read.nodes.is_empty() && read.pods.is_empty());
+        let why = read.skipped.unwrap();
+        assert!(why.contains("runs 25001 pods"), "{why}");
     }
 }

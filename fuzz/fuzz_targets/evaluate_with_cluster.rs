@@ -2,7 +2,7 @@
 //! pass `validate_settings`), the operation (CREATE, UPDATE with an `oldObject`, DELETE, a scale), the
 //! instant, and what the host answers to every lookup: generated pods, nodes, PDBs, workloads, HPAs and
 //! NodePools around the object's own labels, or hostile answers (null or list-shaped labels, items of the
-//! wrong kind, 20,000-item lists, `status.nodes` of 1e18, a failed call, a non-list). The rest is the
+//! wrong kind, 20,000-item lists, `status.nodes` of 1e12 or 1e18, a failed call, a non-list). The rest is the
 //! admitted object. The policy must answer, never panic; `make fuzz` runs it with `-timeout=1`, so any
 //! evaluation over 1 s fails the campaign.
 #![no_main]
@@ -175,7 +175,8 @@ impl Cluster {
         let odd_labels = [json!(null), json!(["app", "web"]), json!({"app": null}), labels.clone()]
             [u.choose_index(4).unwrap_or(3)]
         .clone();
-        let odd_number = [json!(null), json!(1e18), json!(-1), json!("many"), json!(3)][u.choose_index(5).unwrap_or(4)]
+        let odd_number = [json!(null), json!(1e18), json!(1_000_000_000_000u64), json!(-1), json!("many"), json!(3)]
+            [u.choose_index(6).unwrap_or(5)]
             .clone();
         let labels_of = |i: usize| if i == 0 { odd_labels.clone() } else { labels.clone() };
         let node = |i: usize| json!({"metadata": {"name": format!("n{i}"), "labels": {"karpenter.sh/nodepool": pool}}});
@@ -224,17 +225,7 @@ impl Cluster {
             Hostile::Fails => return Err("forbidden".to_string()),
             Hostile::NotAList => json!("<html>"),
             Hostile::NullItems => json!({"items": null}),
-            Hostile::None => {
-                // As the API server filters: a pod list may ask for one node's pods.
-                let node = request["field_selector"].as_str().and_then(|s| s.strip_prefix("spec.nodeName="));
-                let items: Vec<&Value> = self.lists[kind]
-                    .as_array()
-                    .map(|items| {
-                        items.iter().filter(|i| node.is_none_or(|n| i["spec"]["nodeName"] == n)).collect()
-                    })
-                    .unwrap_or_default();
-                json!({"kind": format!("{kind}List"), "items": items})
-            }
+            Hostile::None => json!({"kind": format!("{kind}List"), "items": self.lists[kind]}),
         };
         Ok(answer.to_string().into_bytes())
     }
