@@ -84,11 +84,13 @@ bench: policy.wasm
 # the same from run to run, where wall-clock medians on a shared machine vary. The host is built unstripped,
 # so that callgrind finds the function it counts in, in a target directory of its own.
 INSTRUCTIONS_TARGET := target/instructions
+# Calls per case: the count is exact, so a few suffice (the hostile cases run 1,000x longer under valgrind).
+INSTRUCTION_CALLS ?= 3
 bench-instructions: policy.wasm
 	@command -v valgrind >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind)
 	CARGO_TARGET_DIR=$(INSTRUCTIONS_TARGET) CARGO_PROFILE_RELEASE_STRIP=false CARGO_PROFILE_RELEASE_LTO=false \
 		CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 $(CARGO) $(CARGO_FLAGS) build --release -p e2e-tests --example wasm_instructions
-	DISRUPTION_GUARD_WASM=$(CURDIR)/policy.wasm e2e-tests/instructions.sh $(INSTRUCTIONS_TARGET)/release/examples/wasm_instructions
+	DISRUPTION_GUARD_WASM=$(CURDIR)/policy.wasm e2e-tests/instructions.sh $(INSTRUCTIONS_TARGET)/release/examples/wasm_instructions $(INSTRUCTION_CALLS)
 
 # libFuzzer campaigns (not part of CI): FUZZ_SECONDS per target; an input over 1 s fails (-timeout=1).
 # cargo fuzz needs nightly flags; on the stable toolchain RUSTC_BOOTSTRAP=1 enables them, and panics are

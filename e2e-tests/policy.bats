@@ -85,3 +85,25 @@ evaluate() {
   [ "$status" -ne 0 ]
   [[ "$output" == *'unknown time zone \"Asia/Tokio\"'* || "$output" == *'unknown time zone "Asia/Tokio"'* ]]
 }
+
+@test "the README's kwctl commands run as written" {
+  # Every ```sh block of the README's "Using it with kwctl" section, in order, as a user pastes them.
+  script=$(awk '/^## Using it with kwctl/ {on = 1; next} /^## / {on = 0} on' README.md |
+    awk '/^```sh$/ {block = 1; next} /^```$/ {block = 0} block')
+  [ -n "$script" ]
+  run bash -euo pipefail -c "$script" 2>/dev/null
+  echo "output = ${output}"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'"allowed":false'* ]]
+  [[ "$output" == *'[{"op":"add","path":"/spec/disruption/budgets/2","value":{"duration":"9h","nodes":"0","schedule":"0 0 * * 1-5"}}]'* ]]
+  [[ "$output" == *'[pdb-blocks-workload]'* ]]
+}
+
+@test "without --allow-context-aware the refused lookup is the first finding, never hidden by a pending mutation" {
+  run bash -c "kwctl run --request-path examples/requests/nodepool-utc-freeze.json --settings-path $SEOUL annotated-policy.wasm 2>/dev/null"
+  echo "output = ${output}"
+  [ "$(echo "$output" | jq -r .allowed)" = false ]
+  first=$(echo "$output" | jq -r .status.message | grep -m1 '^- \[')
+  [[ "$first" == '- [context-lookup-failed]'*'Node'* ]]
+  [[ "$(echo "$output" | jq -r .status.message)" == *'[nodepool-business-hours-freeze]'*'once the other problems are fixed'* ]]
+}

@@ -1,5 +1,5 @@
-//! `make bench-instructions`: every admission case of `e2e_tests::cases`, `CALLS` times each, on one warm
-//! instance of policy.wasm. Run under callgrind, which counts the instructions executed inside `run` (the
+//! `make bench-instructions`: every admission, capacity and hostile case of `e2e_tests::cases`, `CALLS`
+//! times each, on one warm instance of policy.wasm. Run under callgrind, which counts the instructions executed inside `run` (the
 //! module's code as wasmtime compiled it, and the host's side of each call) and dumps them once per case:
 //! a figure that, unlike a wall-clock median on a shared machine, is the same from run to run.
 
@@ -17,7 +17,12 @@ fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(20);
-    for case in cases::admission() {
+    let capacity = [1_000, 10_000, 25_000].map(|pods| cases::capacity(1_000, pods));
+    for case in cases::admission()
+        .into_iter()
+        .chain(capacity)
+        .chain(cases::hostile())
+    {
         let policy = Policy::serving(case.cluster.clone());
         policy.call("validate", &case.payload).ok(); // Warm: the first call sets the instance up.
         eprintln!("{}", case.name);

@@ -123,6 +123,10 @@ pub fn nodepool(
             f.fix = format!("{} {REPAIRED_NOTE}", f.fix);
         }
     }
+    // A failed lookup is the "other problem" that keeps mutation from repairing the rest: it leads. (The
+    // object as written passes no lookup rule of its own, so `before` never holds it.)
+    let failed = after.iter().filter(|f| f.rule == Rule::LookupFailed);
+    before.splice(0..0, failed.cloned());
     if before.is_empty() {
         // Only the mutated object breaks a rule (e.g. a lookup failed): word its findings.
         before = match detail {
@@ -347,6 +351,22 @@ mod tests {
             .unwrap();
         assert!(freeze.fix.ends_with(REPAIRED_NOTE));
         assert!(!max.fix.contains(REPAIRED_NOTE));
+    }
+
+    #[test]
+    fn a_failed_lookup_is_named_first_when_mutation_would_repair_the_rest() {
+        let no_freeze = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
+        );
+        let refused = Err("listing Node (v1) cluster-wide failed: forbidden".to_string());
+        let Decision::Reject(findings) = nodepool(&no_freeze, None, &seoul(), NOW, Some(refused))
+        else {
+            panic!("must reject")
+        };
+        let rules: Vec<Rule> = findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, [Rule::LookupFailed, Rule::BusinessHoursNotFrozen]);
+        assert!(findings[0].value.contains("forbidden"), "{}", findings[0]);
+        assert!(findings[1].fix.ends_with(REPAIRED_NOTE));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn pdb_namespace(host: &mut Host, namespace: &str, pdb: &str) -> Result<Name
         &list("policy/v1", "PodDisruptionBudget", &PDB_MASKS)?,
         "PodDisruptionBudget",
     )?;
-    let workloads = workloads_in(&mut list, &WORKLOAD_MASKS)?;
+    let workloads = workloads(&mut list, &WORKLOAD_MASKS)?;
     let hpas = if workloads.is_empty() {
         Vec::new()
     } else {
@@ -189,7 +189,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
         "spec.selector",
         "spec.template.metadata.labels",
     ];
-    let workloads = workloads_in(&mut list_all, &workload_masks)?;
+    let workloads = workloads(&mut list_all, &workload_masks)?;
     Ok(Cluster {
         nodes,
         pods,
@@ -329,7 +329,7 @@ fn items<T: for<'de> Deserialize<'de>>(answer: &[u8], kind: &str) -> Result<Vec<
 }
 
 /// The Deployments, then the StatefulSets, that `list` (api version, kind, field masks) returns.
-fn workloads_in(
+fn workloads(
     list: &mut impl FnMut(&str, &str, &[&str]) -> Result<Vec<u8>, String>,
     masks: &[&str],
 ) -> Result<Vec<Workload>, String> {
