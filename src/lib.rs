@@ -47,6 +47,13 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
             ));
         }
     };
+    // PolicyServer and kwctl validate the settings when they load the policy; a caller that does not (a
+    // test host, a replayed payload) gets the same refusal instead of rules run on settings they rule out.
+    if let Err(e) = request.settings.0.validate() {
+        return response::reject(format!(
+            "disruption-guard's settings are invalid: {e}; fix spec.settings of the policy resource"
+        ));
+    }
     let kind = &request.request.kind;
     match (kind.group.as_str(), kind.kind.as_str()) {
         ("karpenter.sh", "NodePool") => {

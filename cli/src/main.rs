@@ -33,7 +33,8 @@ struct Cli {
 enum Command {
     /// Check NodePools, PDBs, Deployments and StatefulSets with the policy's rules; the other objects in the
     /// files (Nodes, Pods, HPAs, or a `kubectl get nodes,pods,pdb,deploy,sts,hpa -A -o json` snapshot) are
-    /// the cluster they are checked against. Exits 1 when anything is rejected.
+    /// the cluster they are checked against. Exits 1 when anything is rejected, 2 when nothing could be
+    /// checked (bad input, or no object of those kinds).
     Check {
         files: Vec<PathBuf>,
         /// Policy settings (YAML or JSON), as in the policy resource.
@@ -127,7 +128,12 @@ fn now_minute(now: Option<String>) -> Result<i64, String> {
     match now {
         Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
             .map(|t| t.timestamp().div_euclid(60))
-            .map_err(|e| format!("--now {text:?}: {e}")),
+            .map_err(|e| {
+                format!(
+                    "--now {text:?} is not an RFC 3339 instant ({e}): write a date, a time and an offset, \
+                     e.g. 2026-11-24T15:43:00+09:00 or 2026-11-24T06:43:00Z"
+                )
+            }),
         None => Ok(std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| (d.as_secs() / 60) as i64)
@@ -142,6 +148,9 @@ fn load_settings(path: Option<PathBuf>) -> Result<Settings, String> {
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let value: Value =
         serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if value.is_null() {
+        return Ok(Settings::default()); // An empty file, as the policy reads empty settings: the defaults.
+    }
     let json = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
     Settings::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -229,6 +238,17 @@ fn check(
             decision,
             capacity,
         });
+    }
+    if verdicts.is_empty() {
+        // A pipeline that checks nothing must not pass silently.
+        return Err(format!(
+            "nothing to check in {}: no NodePool, PodDisruptionBudget, Deployment or StatefulSet",
+            files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     match output {
         Output::Table => print_table(buf, &verdicts),

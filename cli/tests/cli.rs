@@ -219,3 +219,67 @@ fn check_refuses_bad_settings_and_missing_files() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.yaml"));
 }
+
+#[test]
+fn check_fails_when_there_is_nothing_to_check() {
+    let dir = std::env::temp_dir().join(format!("dg-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let empty = write("empty.yaml", "");
+    let config_map = write(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    let list = write("list.yaml", "- a\n- b\n");
+    for file in [&empty, &config_map, &list] {
+        let o = run(&["check", file]);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stdout(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("nothing to check in") || err.contains(file.as_str()),
+            "{file}: {err}"
+        );
+    }
+    let o = run(&["check", &config_map]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("no NodePool, PodDisruptionBudget, Deployment or StatefulSet")
+    );
+    // An empty settings file is the defaults, as in the policy.
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--settings",
+        &empty,
+        "--now",
+        NOW,
+    ]);
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_bad_now_says_what_to_write() {
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--now",
+        "2026-13-01",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--now \"2026-13-01\" is not an RFC 3339 instant")
+            && err.contains("e.g. 2026-11-24T15:43:00+09:00"),
+        "{err}"
+    );
+}

@@ -30,6 +30,22 @@ fn not_json() {
 }
 
 #[test]
+fn settings_that_validate_settings_refuses_are_refused_in_a_request_too() {
+    // Found by the fuzzer: no allowed consolidation policy, and business hours of no length.
+    let pool = read_yaml("examples/requests/nodepool-incident.json")["object"].clone();
+    for settings in [
+        json!({"nodePools": {"allowedConsolidationPolicies": []}}),
+        json!({"businessHours": {"timezone": "Asia/Seoul", "start": "18:00", "end": "18:00"}}),
+    ] {
+        let payload = json!({"settings": settings, "request": admission_request(&pool, "CREATE")});
+        rejected_with(
+            payload.to_string().as_bytes(),
+            "disruption-guard's settings are invalid: ",
+        );
+    }
+}
+
+#[test]
 fn wrong_kind() {
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
     rejected_with(&request_for(pod), "does not guard Pod (core)");

@@ -213,7 +213,7 @@ fn consolidation_policy(pool: &NodePool, settings: &Settings, out: &mut Vec<Find
         .problem(format!("{danger}; allowed here: {}.", names.join(", ")))
         .fix(format!(
             "set spec.disruption.consolidationPolicy: {}",
-            names[0]
+            names.first().unwrap_or(&"WhenEmpty")
         )),
     );
 }
