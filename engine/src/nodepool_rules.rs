@@ -310,7 +310,14 @@ fn budgets(
         Err(TimelineError::Invalid) => return, // The CRD findings say why.
         Err(TimelineError::Unparsable(list)) => {
             for (i, schedule, error) in list {
-                out.push(unparsable(*i, schedule, &error.0));
+                // A schedule the CRD refuses (`@every 5m`) has its finding: this one would say it admits it.
+                let path = format!("spec.disruption.budgets[{i}].schedule");
+                if !out
+                    .iter()
+                    .any(|f| f.rule == Rule::CrdSchema && f.path == path)
+                {
+                    out.push(unparsable(*i, schedule, &error.0));
+                }
             }
             return;
         }
@@ -617,7 +624,11 @@ fn push_utc_span(out: &mut String, span: Span) {
     push_utc_day_and_time(out, span.start);
     if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
         out.push('-');
-        push_utc_time_of_day(out, span.end);
+        if span.end.rem_euclid(MINUTES_PER_DAY) == 0 {
+            out.push_str("24:00"); // Until midnight: "09:00-00:00" reads backwards.
+        } else {
+            push_utc_time_of_day(out, span.end);
+        }
     } else {
         out.push_str(" → ");
         push_utc_day_and_time(out, span.end);
@@ -745,6 +756,15 @@ mod tests {
             describe_when(&SpanSet::from_span(week), week),
             "at all times"
         );
+        let mut until_midnight = SpanSet::new();
+        let (start, end) = day(1, 9 * 60, MINUTES_PER_DAY);
+        until_midnight.push(start, end);
+        assert!(
+            describe_when(&until_midnight, week)
+                .starts_with("during Wed 2026-11-25 09:00-24:00 UTC"),
+            "{}",
+            describe_when(&until_midnight, week)
+        );
     }
 
     fn pool(disruption: Value) -> Value {
@@ -770,6 +790,35 @@ mod tests {
 
     fn rules(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn a_schedule_the_crd_refuses_gets_one_finding_that_says_so() {
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [
+            {"nodes": "10%"}, {"nodes": "0", "schedule": "@every 5m", "duration": "1h"}]}),
+        );
+        let f = check(&p, None, &seoul(), NOW);
+        let on_schedule: Vec<&Finding> = f
+            .iter()
+            .filter(|f| f.path == "spec.disruption.budgets[1].schedule")
+            .collect();
+        assert_eq!(on_schedule.len(), 1, "{f:?}");
+        assert_eq!(on_schedule[0].rule, Rule::CrdSchema);
+        // One the CRD admits but robfig refuses is still named, and said to be admitted.
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [
+            {"nodes": "10%"}, {"nodes": "0", "schedule": "0 9 * * sat-sun", "duration": "1h"}]}),
+        );
+        let f = check(&p, None, &seoul(), NOW);
+        let unparsable = f
+            .iter()
+            .find(|f| f.rule == Rule::ScheduleUnparsable)
+            .expect("named");
+        assert!(
+            unparsable.problem.contains("The CRD admits it"),
+            "{unparsable}"
+        );
     }
 
     #[test]
