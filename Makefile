@@ -57,7 +57,7 @@ web-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 wasm-bindgen:
-	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || $(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || $(CARGO) install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 # The playground in Debian's Chromium, driven by playwright-core (installs both when missing; apt needs root).
 web-test: web
@@ -68,7 +68,11 @@ web-test: web
 screenshots: web
 	cd web/test && SCREENSHOTS=1 node --test playground.test.mjs
 
-test: fmt lint unit-tests e2e-tests cluster-tests web-test
+# Every suite, then one line: how many tests passed and failed, and which suite skipped itself and why.
+test:
+	@log=$$(mktemp); \
+	{ $(MAKE) --no-print-directory fmt lint unit-tests e2e-tests cluster-tests web-test 2>&1; echo $$? > $$log.status; } | tee $$log; \
+	e2e-tests/summary.sh $$log "$$(cat $$log.status)"
 
 demo: policy.wasm
 	@$(CARGO) $(CARGO_FLAGS) run -q -p e2e-tests --bin demo
