@@ -208,11 +208,63 @@ impl Settings {
 
     /// Parses and validates settings JSON, with a message naming the key on error.
     pub fn from_json(json: &[u8]) -> Result<Settings, String> {
-        let settings: Settings =
-            serde_json::from_slice(json).map_err(|e| format!("invalid settings: {e}"))?;
+        let settings: Settings = serde_json::from_slice(json)
+            .map_err(|e| format!("invalid settings: {}", with_near_miss(&e.to_string())))?;
         settings.validate()?;
         Ok(settings)
     }
+}
+
+/// serde's "unknown field `maxBudgetNode`, expected one of `a`, `b`" (or "unknown variant"), with the
+/// expected name nearest to the one written appended as a suggestion, when one is near (a typo or a case
+/// slip: an edit distance of at most a third of the name).
+fn with_near_miss(error: &str) -> String {
+    let Some(rest) = error
+        .strip_prefix("unknown field `")
+        .or_else(|| error.strip_prefix("unknown variant `"))
+    else {
+        return error.to_string();
+    };
+    let Some((written, expected)) = rest.split_once("`, expected ") else {
+        return error.to_string();
+    };
+    let candidates = expected.split('`').skip(1).step_by(2);
+    let nearest = candidates
+        .map(|c| (edit_distance(written, c), c))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, c)| *d > 0 && *d <= c.len().max(3) / 3);
+    match nearest {
+        Some((_, name)) => format!("{error}: did you mean `{name}`?"),
+        None => error.to_string(),
+    }
+}
+
+/// Levenshtein distance, case slips counting half as much as other edits (rounded up), on names of at
+/// most 64 bytes (longer ones are no typo of a settings key: `usize::MAX`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    if a.len() > 64 || b.len() > 64 {
+        return usize::MAX;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Costs in half steps: 1 for a case slip, 2 for any other edit.
+    let mut row: Vec<usize> = (0..=b.len()).map(|j| 2 * j).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = 2 * (i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let swap = if ca == cb {
+                0
+            } else if ca.eq_ignore_ascii_case(cb) {
+                1
+            } else {
+                2
+            };
+            let next = (diagonal + swap).min(row[j] + 2).min(row[j + 1] + 2);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()].div_ceil(2)
 }
 
 fn weekdays() -> Vec<Day> {
@@ -261,7 +313,19 @@ impl FromStr for TimeZone {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         s.parse::<Tz>().map(TimeZone).map_err(|_| {
-            format!("unknown time zone {s:?}: use an IANA name such as \"Asia/Seoul\" or \"Europe/Berlin\"")
+            // IANA names are case-sensitive: `asia/seoul` is a slip worth naming.
+            let same_but_case = chrono_tz::TZ_VARIANTS
+                .iter()
+                .find(|tz| tz.name().eq_ignore_ascii_case(s));
+            match same_but_case {
+                Some(tz) => format!(
+                    "unknown time zone {s:?}: did you mean {:?}? (IANA names are case-sensitive)",
+                    tz.name()
+                ),
+                None => format!(
+                    "unknown time zone {s:?}: use an IANA name such as \"Asia/Seoul\" or \"Europe/Berlin\""
+                ),
+            }
         })
     }
 }
@@ -442,6 +506,22 @@ mod tests {
                 "unknown variant `always`",
             ),
             (r#"not json"#, "invalid settings"),
+            (
+                r#"{"nodePools": {"maxBudgetNode": "10%"}}"#,
+                "unknown field `maxBudgetNode`, expected one of",
+            ),
+            (
+                r#"{"nodePools": {"maxBudgetNode": "10%"}}"#,
+                ": did you mean `maxBudgetNodes`?",
+            ),
+            (
+                r#"{"businessHours": {"timezone": "asia/seoul"}}"#,
+                "unknown time zone \"asia/seoul\": did you mean \"Asia/Seoul\"?",
+            ),
+            (
+                r#"{"workloads": {"antiAffinity": "Required"}}"#,
+                "did you mean `required`?",
+            ),
         ] {
             let err = parse(json).expect_err(json);
             assert!(
@@ -449,6 +529,20 @@ mod tests {
                 "{json}: got {err:?}, want {expected:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_name_far_from_every_key_gets_no_suggestion() {
+        for json in [
+            r#"{"nodePools": {"colour": 1}}"#,
+            r#"{"businessHours": {"timezone": "Mars/Olympus"}}"#,
+        ] {
+            let err = parse(json).expect_err(json);
+            assert!(!err.contains("did you mean"), "{json}: {err}");
+        }
+        assert_eq!(edit_distance("maxBudgetNode", "maxBudgetNodes"), 1);
+        assert_eq!(edit_distance("Required", "required"), 1);
+        assert_eq!(edit_distance(&"x".repeat(65), "x"), usize::MAX);
     }
 
     #[test]
