@@ -32,11 +32,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check NodePools, PDBs, Deployments and StatefulSets with the policy's rules; the other objects in the
-    /// files (Nodes, Pods, HPAs, or a `kubectl get nodes,pods,pdb,deploy,sts,hpa -A -o json` snapshot) are
-    /// the cluster they are checked against. Exits 1 when anything is rejected, 2 when nothing could be
+    /// files (Nodes, Pods, HPAs), and those of --cluster files (a `kubectl get
+    /// nodepools,nodes,pods,pdb,deploy,sts,hpa -A -o json` snapshot), are the cluster they are checked against. Exits 1 when anything is rejected, 2 when nothing could be
     /// checked (bad input, or no object of those kinds).
     Check {
         files: Vec<PathBuf>,
+        /// A cluster snapshot or manifests to check against, not to check (repeatable). An object in FILES
+        /// replaces the snapshot's object of the same kind, namespace and name.
+        #[arg(long = "cluster", value_name = "FILE")]
+        clusters: Vec<PathBuf>,
         /// Policy settings (YAML or JSON), as in the policy resource.
         #[arg(long)]
         settings: Option<PathBuf>,
@@ -95,10 +99,11 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Check {
             files,
+            clusters,
             settings,
             output,
             now,
-        } => check(&mut buf, &files, settings, output, now),
+        } => check(&mut buf, &files, &clusters, settings, output, now),
         Command::Timeline {
             nodepool,
             timezone,
@@ -168,6 +173,7 @@ struct Verdict {
 fn check(
     buf: &mut String,
     files: &[PathBuf],
+    clusters: &[PathBuf],
     settings: Option<PathBuf>,
     output: Output,
     now: Option<String>,
@@ -177,7 +183,27 @@ fn check(
     }
     let settings = load_settings(settings)?;
     let now = now_minute(now)?;
-    let objects = manifests::load(files)?;
+    // What is checked first, then the cluster: the first object of a kind, namespace and name wins, so a
+    // manifest replaces the snapshot's copy instead of being checked (and counted) twice.
+    let checked = manifests::load(files)?;
+    let first_context = checked.len();
+    let mut seen = std::collections::HashSet::new();
+    let objects: Vec<(Value, bool)> = checked
+        .into_iter()
+        .chain(manifests::load(clusters)?)
+        .enumerate()
+        .filter(|(_, o)| {
+            let name = manifests::name(o);
+            name.is_empty()
+                || seen.insert((
+                    manifests::kind(o).to_string(),
+                    manifests::namespace(o).to_string(),
+                    name.to_string(),
+                ))
+        })
+        .map(|(i, o)| (o, i < first_context))
+        .collect();
+    let (objects, is_checked): (Vec<Value>, Vec<bool>) = objects.into_iter().unzip();
     let cluster = Cluster::from_objects(&objects);
     // Pool sizes come from status.nodes, or else from the Nodes in the files.
     let node_pools: Vec<ListedNodePool> = objects
@@ -194,7 +220,12 @@ fn check(
         })
         .collect();
     let mut verdicts = Vec::new();
-    for object in &objects {
+    for object in objects
+        .iter()
+        .zip(&is_checked)
+        .filter(|(_, c)| **c)
+        .map(|(o, _)| o)
+    {
         let (kind, ns) = (manifests::kind(object), manifests::namespace(object));
         let snapshot = || namespace_snapshot(&cluster, ns);
         let decision = match kind {

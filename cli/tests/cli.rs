@@ -222,7 +222,7 @@ fn check_refuses_bad_settings_and_missing_files() {
 
 #[test]
 fn check_fails_when_there_is_nothing_to_check() {
-    let dir = std::env::temp_dir().join(format!("dg-cli-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("dg-cli-nothing-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let write = |name: &str, text: &str| {
         let path = dir.join(name);
@@ -282,4 +282,38 @@ fn a_bad_now_says_what_to_write() {
             && err.contains("e.g. 2026-11-24T15:43:00+09:00"),
         "{err}"
     );
+}
+
+#[test]
+fn check_against_a_cluster_checks_only_the_files_and_a_manifest_replaces_the_snapshots_copy() {
+    let args = |cluster_flag: bool| {
+        let mut a = vec!["check", "examples/manifests/nodepool-fixed.yaml"];
+        if cluster_flag {
+            a.push("--cluster");
+        }
+        a.extend([
+            "examples/cluster.yaml",
+            "--settings",
+            "examples/settings-seoul.yaml",
+            "--output",
+            "json",
+            "--now",
+            NOW,
+        ]);
+        a
+    };
+    let o = run(&args(true));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let items: Vec<Value> = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let names: Vec<&str> = items.iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["general-purpose"], "only the manifest is checked");
+    // Both as files: everything is checked, the snapshot's general-purpose replaced by the manifest's.
+    let o = run(&args(false));
+    let items: Vec<Value> = serde_json::from_slice(&o.stdout).expect("JSON output");
+    let pools = items
+        .iter()
+        .filter(|i| i["kind"] == "NodePool" && i["name"] == "general-purpose")
+        .count();
+    assert_eq!(pools, 1);
+    assert!(items.iter().any(|i| i["name"] == "report-generator"));
 }

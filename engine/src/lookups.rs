@@ -112,6 +112,9 @@ pub fn scaled(host: &mut Host, namespace: &str, kind: &str, name: &str) -> Resul
 /// (150 nodes of 110 pods, the kubelet's default maximum, are 16,500 pods); in bigger ones it is skipped
 /// with a warning before anything large is listed.
 pub const MAX_CLUSTER_NODES: u64 = 150;
+/// What a skipped calculator's warning tells to do instead.
+const OFFLINE: &str = "check the pool offline: `kubectl get nodepools,nodes,pods,pdb,deploy,sts,hpa -A -o json > \
+                       cluster.json` then `disruption-guard check nodepool.yaml --cluster cluster.json`";
 /// A backstop for pods that a NodePool's count does not show (nodes outside Karpenter, denser nodes).
 pub const MAX_PODS: usize = 25_000;
 
@@ -148,8 +151,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     if karpenter_nodes > MAX_CLUSTER_NODES {
         return Ok(skipped(format!(
             "the cluster's NodePools hold {karpenter_nodes} nodes, more than the {MAX_CLUSTER_NODES} whose pods \
-             the capacity calculator reads within an admission request; run `disruption-guard check` on a \
-             snapshot of the cluster instead"
+             the capacity calculator reads within an admission request; {OFFLINE}"
         )));
     }
     let mut list_all = |api_version: &str, kind: &str, masks: &[&str]| {
@@ -166,7 +168,7 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     if pods.len() > MAX_PODS {
         return Ok(skipped(format!(
             "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
-             admission request; run `disruption-guard check` on a snapshot of the cluster instead",
+             admission request; {OFFLINE}",
             pods.len()
         )));
     }
