@@ -85,6 +85,9 @@ enum Command {
 enum Output {
     Table,
     Json,
+    /// JUnit XML, which CI systems show as test results: a test case per object, with its file and line,
+    /// failed with its rule ids when rejected.
+    Junit,
 }
 
 /// Everything a command prints goes through here, then to stdout in one write: a closed pipe
@@ -162,6 +165,7 @@ fn load_settings(path: Option<PathBuf>) -> Result<Settings, String> {
 
 /// One checked object's verdict.
 struct Verdict {
+    source: manifests::Source,
     kind: String,
     namespace: String,
     name: String,
@@ -188,22 +192,30 @@ fn check(
     let checked = manifests::load(files)?;
     let first_context = checked.len();
     let mut seen = std::collections::HashSet::new();
-    let objects: Vec<(Value, bool)> = checked
+    let (mut objects, mut sources) = (Vec::new(), Vec::new());
+    for (i, (object, source)) in checked
         .into_iter()
         .chain(manifests::load(clusters)?)
         .enumerate()
-        .filter(|(_, o)| {
-            let name = manifests::name(o);
-            name.is_empty()
-                || seen.insert((
-                    manifests::kind(o).to_string(),
-                    manifests::namespace(o).to_string(),
-                    name.to_string(),
-                ))
-        })
-        .map(|(i, o)| (o, i < first_context))
-        .collect();
-    let (objects, is_checked): (Vec<Value>, Vec<bool>) = objects.into_iter().unzip();
+    {
+        let name = manifests::name(&object);
+        let key = (
+            manifests::kind(&object).to_string(),
+            manifests::namespace(&object).to_string(),
+            name.to_string(),
+        );
+        if name.is_empty() || seen.insert(key) {
+            sources.push((source, i < first_context));
+            objects.push(object);
+        } else if i < first_context {
+            eprintln!(
+                "disruption-guard: {}:{}: {} {name} was read before, from an earlier file; checked once",
+                source.file,
+                source.line,
+                manifests::kind(&object)
+            );
+        }
+    }
     let cluster = Cluster::from_objects(&objects);
     // Pool sizes come from status.nodes, or else from the Nodes in the files.
     let node_pools: Vec<ListedNodePool> = objects
@@ -220,12 +232,7 @@ fn check(
         })
         .collect();
     let mut verdicts = Vec::new();
-    for object in objects
-        .iter()
-        .zip(&is_checked)
-        .filter(|(_, c)| **c)
-        .map(|(o, _)| o)
-    {
+    for (object, (source, _)) in objects.iter().zip(&sources).filter(|(_, (_, c))| *c) {
         let (kind, ns) = (manifests::kind(object), manifests::namespace(object));
         let snapshot = || namespace_snapshot(&cluster, ns);
         let decision = match kind {
@@ -263,6 +270,7 @@ fn check(
                 (report.nodes > 0).then(|| capacity::report_json(&report, &pool, &settings))
             });
         verdicts.push(Verdict {
+            source: source.clone(),
             kind: kind.to_string(),
             namespace,
             name: manifests::name(object).to_string(),
@@ -284,6 +292,7 @@ fn check(
     match output {
         Output::Table => print_table(buf, &verdicts),
         Output::Json => print_json(buf, &verdicts)?,
+        Output::Junit => print_junit(buf, &verdicts),
     }
     let rejected = verdicts
         .iter()
@@ -416,6 +425,74 @@ fn print_json(buf: &mut String, verdicts: &[Verdict]) -> Result<(), String> {
     Ok(())
 }
 
+/// A JUnit report: one test case per checked object (class: its kind; name: namespace/name; file and
+/// line: where it was read), failed when rejected, with the rule ids as the message and each finding in
+/// full as the text.
+fn print_junit(buf: &mut String, verdicts: &[Verdict]) {
+    let failures = verdicts
+        .iter()
+        .filter(|v| matches!(v.decision, Decision::Reject(_)))
+        .count();
+    let tests = verdicts.len();
+    out!(buf, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    out!(
+        buf,
+        r#"<testsuites name="disruption-guard" tests="{tests}" failures="{failures}">"#
+    );
+    out!(
+        buf,
+        r#"  <testsuite name="disruption-guard check" tests="{tests}" failures="{failures}">"#
+    );
+    for v in verdicts {
+        let name = if v.namespace.is_empty() {
+            v.name.clone()
+        } else {
+            format!("{}/{}", v.namespace, v.name)
+        };
+        let case = format!(
+            r#"    <testcase classname="{}" name="{}" file="{}" line="{}""#,
+            xml_escape(&v.kind),
+            xml_escape(&name),
+            xml_escape(&v.source.file),
+            v.source.line
+        );
+        let Decision::Reject(findings) = &v.decision else {
+            out!(buf, "{case}/>");
+            continue;
+        };
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.id()).collect();
+        let text: Vec<String> = findings.iter().map(|f| format!("- {f}")).collect();
+        out!(buf, "{case}>");
+        out!(
+            buf,
+            r#"      <failure type="{}" message="{}">{}</failure>"#,
+            rules.first().copied().unwrap_or_default(),
+            xml_escape(&rules.join(", ")),
+            xml_escape(&text.join("\n"))
+        );
+        out!(buf, "    </testcase>");
+    }
+    out!(buf, "  </testsuite>");
+    out!(buf, "</testsuites>");
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters XML 1.0 cannot carry.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn timeline(
     buf: &mut String,
     path: &PathBuf,
@@ -428,9 +505,9 @@ fn timeline(
         .map_err(|_| format!("unknown time zone {timezone:?}: use an IANA name"))?;
     let now = now_minute(now)?;
     let objects = manifests::load(&[path])?;
-    let object = objects
+    let (object, _) = objects
         .iter()
-        .find(|o| manifests::kind(o) == "NodePool")
+        .find(|(o, _)| manifests::kind(o) == "NodePool")
         .ok_or("no NodePool in the file")?;
     let pool =
         NodePool::deserialize(object).map_err(|e| format!("the NodePool cannot be read: {e}"))?;

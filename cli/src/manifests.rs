@@ -7,17 +7,65 @@ use disruption_guard_engine::k8s::manifest_objects;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub fn load(paths: &[impl AsRef<Path>]) -> Result<Vec<Value>, String> {
+/// Where an object was read: its file, and the first line of its YAML document (1-based; the List's, for
+/// the items of a `kind: List`).
+#[derive(Clone, Debug, Default)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+}
+
+pub fn load(paths: &[impl AsRef<Path>]) -> Result<Vec<(Value, Source)>, String> {
     let mut objects = Vec::new();
     for path in paths {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        for doc in serde_yaml::Deserializer::from_str(&text) {
-            let value = Value::deserialize(doc).map_err(|e| format!("{}: {e}", path.display()))?;
-            manifest_objects(value, &mut objects);
+        for (line, doc) in documents(&text) {
+            let at = |e: serde_yaml::Error| format!("{}:{line}: {e}", path.display());
+            let value = Value::deserialize(serde_yaml::Deserializer::from_str(doc)).map_err(at)?;
+            let mut found = Vec::new();
+            manifest_objects(value, &mut found);
+            let file = path.display().to_string();
+            objects.extend(found.into_iter().map(|o| {
+                (
+                    o,
+                    Source {
+                        file: file.clone(),
+                        line,
+                    },
+                )
+            }));
         }
     }
     Ok(objects)
+}
+
+/// The YAML documents of `text` with the line each one's content starts on. A `---` line at column 0
+/// always separates documents: YAML forbids it inside one.
+fn documents(text: &str) -> Vec<(usize, &str)> {
+    let mut docs = Vec::new();
+    let (mut start, mut first_line, mut offset) = (0, None, 0);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let content = line.trim_end();
+        if content == "---" || content.starts_with("--- ") {
+            if let Some(l) = first_line.take() {
+                docs.push((l, &text[start..offset]));
+            }
+            // `--- {kind: A}`: the document starts on the marker's line, after the marker.
+            let rest = content.get(4..).unwrap_or_default().trim();
+            start = offset + if rest.is_empty() { line.len() } else { 4 };
+            if !rest.is_empty() && !rest.starts_with('#') {
+                first_line = Some(i + 1);
+            }
+        } else if first_line.is_none() && !content.is_empty() && !content.starts_with('#') {
+            first_line = Some(i + 1);
+        }
+        offset += line.len();
+    }
+    if let Some(l) = first_line {
+        docs.push((l, &text[start..]));
+    }
+    docs
 }
 
 pub fn kind(object: &Value) -> &str {
@@ -36,4 +84,25 @@ pub fn namespace(object: &Value) -> &str {
         .pointer("/metadata/namespace")
         .and_then(Value::as_str)
         .unwrap_or("default")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_start_at_their_first_content_line() {
+        let text = "# a comment\n---\n\nkind: A\n---\nkind: B\nx: |\n  text\n--- \n---\n";
+        let docs: Vec<(usize, &str)> = documents(text);
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0], (4, "\nkind: A\n"));
+        assert_eq!(docs[1].0, 6);
+        assert!(docs[1].1.starts_with("kind: B"));
+        assert_eq!(documents("{\"kind\": \"C\"}")[0].0, 1);
+        assert_eq!(
+            documents("a: 1\n--- {kind: D}\n"),
+            [(1, "a: 1\n"), (2, "{kind: D}\n")]
+        );
+        assert!(documents("").is_empty());
+    }
 }

@@ -316,4 +316,78 @@ fn check_against_a_cluster_checks_only_the_files_and_a_manifest_replaces_the_sna
         .count();
     assert_eq!(pools, 1);
     assert!(items.iter().any(|i| i["name"] == "report-generator"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("examples/cluster.yaml:")
+            && err.contains("NodePool general-purpose was read before"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_writes_junit_with_the_file_and_line_of_each_object() {
+    let dir = std::env::temp_dir().join(format!("dg-cli-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixed = dir.join("fixed.yaml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/manifests/nodepool-fixed.yaml"
+    ))
+    .unwrap();
+    let renamed = text.replace("name: general-purpose", "name: fixed");
+    std::fs::write(&fixed, format!("# a comment\n---\n{renamed}")).unwrap();
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-incident.yaml",
+        fixed.to_str().unwrap(),
+        "--settings",
+        "examples/settings-seoul.yaml",
+        "--output",
+        "junit",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = stdout(&o);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"disruption-guard\" tests=\"2\" failures=\"1\">"), "{xml}");
+    let incident_line = first_content_line("examples/manifests/nodepool-incident.yaml");
+    assert!(
+        xml.contains(&format!(
+            r#"<testcase classname="NodePool" name="general-purpose" file="examples/manifests/nodepool-incident.yaml" line="{incident_line}">"#
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure type="nodepool-consolidation-policy" message="nodepool-consolidation-policy, nodepool-consolidate-after, nodepool-budget-max"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("Fix: set spec.disruption.consolidateAfter: 5m"),
+        "{xml}"
+    );
+    let fixed_line = 2 + first_content_line("examples/manifests/nodepool-fixed.yaml");
+    assert!(
+        xml.contains(&format!(
+            r#"<testcase classname="NodePool" name="fixed" file="{}" line="{fixed_line}"/>"#,
+            fixed.display()
+        )),
+        "{xml}"
+    );
+    assert!(
+        !xml.contains("\"WhenEmptyOrUnderutilized\""),
+        "quotes are escaped: {xml}"
+    );
+    assert!(xml.trim_end().ends_with("</testsuites>"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The 1-based line of the first line that is neither blank, a comment nor `---`.
+fn first_content_line(path: &str) -> usize {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../").to_string() + path)
+            .unwrap();
+    text.lines()
+        .position(|l| !l.trim().is_empty() && !l.starts_with('#') && l.trim() != "---")
+        .unwrap()
+        + 1
 }
