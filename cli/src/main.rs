@@ -14,7 +14,7 @@ use disruption_guard_engine::heatmap::{self, Cell};
 use disruption_guard_engine::k8s::{Cluster, Namespace};
 use disruption_guard_engine::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
-use disruption_guard_engine::settings::{BusinessHours, Settings};
+use disruption_guard_engine::settings::{BusinessHours, Settings, with_near_miss};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -154,13 +154,16 @@ fn load_settings(path: Option<PathBuf>) -> Result<Settings, String> {
         return Ok(Settings::default());
     };
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let value: Value =
-        serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let at = |e: String| format!("{}: {e}", path.display());
+    let value: Value = serde_yaml::from_str(&text).map_err(|e| at(e.to_string()))?;
     if value.is_null() {
         return Ok(Settings::default()); // An empty file, as the policy reads empty settings: the defaults.
     }
-    let json = serde_json::to_vec(&value).map_err(|e| e.to_string())?;
-    Settings::from_json(&json).map_err(|e| format!("{}: {e}", path.display()))
+    // Decoded from the YAML itself, so that an error names the file's own line and column.
+    let settings: Settings =
+        serde_yaml::from_str(&text).map_err(|e| at(with_near_miss(&e.to_string())))?;
+    settings.validate().map_err(at)?;
+    Ok(settings)
 }
 
 /// One checked object's verdict.

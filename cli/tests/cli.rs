@@ -391,3 +391,30 @@ fn first_content_line(path: &str) -> usize {
         .unwrap()
         + 1
 }
+
+#[test]
+fn a_settings_error_names_the_yaml_line_and_the_near_miss() {
+    let dir = std::env::temp_dir().join(format!("dg-cli-settings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("settings.yaml");
+    std::fs::write(
+        &path,
+        "businessHours:\n  timezone: Asia/Seoul\nnodePools:\n  maxBudgetNode: 10%\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--settings",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown field `maxBudgetNode`"), "{err}");
+    assert!(
+        err.contains("line 4 column 3"),
+        "the YAML's own line: {err}"
+    );
+    assert!(err.contains("did you mean `maxBudgetNodes`?"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -218,11 +218,9 @@ impl Settings {
 /// serde's "unknown field `maxBudgetNode`, expected one of `a`, `b`" (or "unknown variant"), with the
 /// expected name nearest to the one written appended as a suggestion, when one is near (a typo or a case
 /// slip: an edit distance of at most a third of the name).
-fn with_near_miss(error: &str) -> String {
-    let Some(rest) = error
-        .strip_prefix("unknown field `")
-        .or_else(|| error.strip_prefix("unknown variant `"))
-    else {
+pub fn with_near_miss(error: &str) -> String {
+    let after = |marker: &str| error.find(marker).map(|i| &error[i + marker.len()..]);
+    let Some(rest) = after("unknown field `").or_else(|| after("unknown variant `")) else {
         return error.to_string();
     };
     let Some((written, expected)) = rest.split_once("`, expected ") else {
