@@ -76,6 +76,9 @@ impl Reasons {
 pub struct NodePool {
     pub metadata: ObjectMeta,
     pub spec: NodePoolSpec,
+    /// What Karpenter reports (absent on CREATE), kept as it is: the rules judge the spec, and a status of
+    /// an odd shape must not make the pool unreadable.
+    pub status: serde_json::Value,
 }
 
 /// A NodePool as the cluster lists it, for the capacity calculator at workload admission: the pool and
@@ -103,6 +106,7 @@ impl<'de> Deserialize<'de> for ListedNodePool {
             pool: NodePool {
                 metadata: listed.metadata,
                 spec: listed.spec,
+                status: listed.status,
             },
         })
     }
@@ -199,6 +203,11 @@ impl NodePool {
     /// The node count when it is fixed (static pools).
     pub fn known_size(&self) -> Option<u64> {
         self.spec.replicas.and_then(|r| u64::try_from(r).ok())
+    }
+
+    /// The node count Karpenter reports now (`status.nodes`), when it has any.
+    pub fn size_now(&self) -> Option<u64> {
+        self.status["nodes"].as_u64().filter(|n| *n > 0)
     }
 }
 

@@ -388,7 +388,7 @@ struct Excess {
 }
 
 impl Excess {
-    fn merge(&mut self, other: &Excess) {
+    fn merge(&mut self, other: &Excess, sizes: &Sizes) {
         for r in other.reasons.iter() {
             self.reasons.insert(r);
         }
@@ -396,9 +396,33 @@ impl Excess {
             self.sizes.0.min(other.sizes.0),
             self.sizes.1.max(other.sizes.1),
         );
-        if other.example.0 >= self.example.0 {
+        if sizes.better_example(other.example.0, self.example.0) {
             self.example = other.example;
         }
+    }
+}
+
+/// The pool sizes the budgets are judged at, and the size the pool has now (`status.nodes`).
+struct Sizes {
+    all: Vec<u64>,
+    now: Option<u64>,
+}
+
+impl Sizes {
+    fn of(pool: &NodePool) -> Sizes {
+        let now = pool.size_now();
+        let all = match pool.known_size() {
+            Some(n) => vec![n],
+            None => SIZES_WHEN_UNKNOWN
+                .chain(now.filter(|n| !SIZES_WHEN_UNKNOWN.contains(n)))
+                .collect(),
+        };
+        Sizes { all, now }
+    }
+
+    /// Whether a finding is better told at size `a` than at `b`: the pool's own size, else the larger.
+    fn better_example(&self, a: u64, b: u64) -> bool {
+        (Some(a) == self.now, a) >= (Some(b) == self.now, b)
     }
 }
 
@@ -410,10 +434,7 @@ fn budget_max(
     out: &mut Vec<Finding>,
 ) {
     let max = settings.node_pools.max_budget_nodes;
-    let sizes: Vec<u64> = match pool.known_size() {
-        Some(n) => vec![n],
-        None => SIZES_WHEN_UNKNOWN.collect(),
-    };
+    let sizes = Sizes::of(pool);
     // The excesses of each distinct set of active budgets, computed once.
     let mut active_sets: Vec<u64> = timeline.segments.iter().map(|s| s.active).collect();
     active_sets.sort_unstable();
@@ -444,7 +465,7 @@ fn budget_max(
         for e in &by_active_set[i] {
             match excesses.iter_mut().find(|x| x.budget == e.budget) {
                 Some(x) => {
-                    x.merge(e);
+                    x.merge(e, &sizes);
                     x.when.push(seg.span.start, seg.span.end);
                 }
                 None => {
@@ -460,6 +481,7 @@ fn budget_max(
             &e,
             max,
             pool.known_size().is_some(),
+            sizes.now,
             timeline,
         ));
     }
@@ -471,7 +493,7 @@ fn budget_max(
 fn excesses_while_active(
     timeline: &Timeline,
     active: u64,
-    sizes: &[u64],
+    sizes: &Sizes,
     max: IntOrPercent,
     first_only: bool,
     memo: &mut HashMap<u64, Vec<SizeExcess>>,
@@ -499,7 +521,7 @@ fn excesses_while_active(
                 example: hit.example,
             };
             match found.iter_mut().find(|e| e.budget == hit.budget) {
-                Some(e) => e.merge(&hit),
+                Some(e) => e.merge(&hit, sizes),
                 None => found.push(hit),
             }
             if first_only {
@@ -522,7 +544,7 @@ struct SizeExcess {
 fn size_excesses(
     timeline: &Timeline,
     applying: u64,
-    sizes: &[u64],
+    sizes: &Sizes,
     max: IntOrPercent,
 ) -> Vec<SizeExcess> {
     // A budget that never allows more than `max` bounds the group at every size.
@@ -536,7 +558,7 @@ fn size_excesses(
         return found;
     }
     let binding_at = timeline.binding(applying);
-    for &n in sizes {
+    for &n in &sizes.all {
         let binding = binding_at.at(n);
         let allowed = binding.map_or(n, |(_, v)| v.min(n));
         let limit = max.resolve(n).min(n);
@@ -547,7 +569,7 @@ fn size_excesses(
         match found.iter_mut().find(|e| e.budget == budget) {
             Some(e) => {
                 e.sizes = (e.sizes.0.min(n), e.sizes.1.max(n));
-                if n >= e.example.0 {
+                if sizes.better_example(n, e.example.0) {
                     e.example = (n, allowed, limit);
                 }
             }
@@ -561,11 +583,24 @@ fn size_excesses(
     found
 }
 
-fn excess_finding(e: &Excess, max: IntOrPercent, size_known: bool, timeline: &Timeline) -> Finding {
+fn excess_finding(
+    e: &Excess,
+    max: IntOrPercent,
+    size_known: bool,
+    size_now: Option<u64>,
+    timeline: &Timeline,
+) -> Finding {
     let when = describe_when(&e.when, timeline.horizon);
     let (n, allowed, limit) = e.example;
     let sizes = if size_known {
         format!("this {n}-node pool")
+    } else if size_now == Some(n) && e.sizes.0 == e.sizes.1 {
+        format!("this pool's {n} nodes")
+    } else if size_now == Some(n) {
+        format!(
+            "pools of {}-{} nodes (this one has {n} now)",
+            e.sizes.0, e.sizes.1
+        )
     } else if e.sizes.0 == e.sizes.1 {
         format!("a {n}-node pool")
     } else {
@@ -790,6 +825,39 @@ mod tests {
 
     fn rules(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn budget_max_is_told_at_the_size_the_pool_has_now() {
+        let mut p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "100%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
+        );
+        let max = |p: &Value| {
+            let f = check(p, None, &seoul(), NOW);
+            f.into_iter()
+                .find(|f| f.rule == Rule::BudgetAboveMax)
+                .expect("budget-max")
+        };
+        assert!(
+            max(&p).problem.contains("100 of 100 nodes at once"),
+            "{}",
+            max(&p)
+        );
+        p["status"] = json!({"nodes": 30});
+        let f = max(&p);
+        assert!(f.problem.contains("30 of 30 nodes at once"), "{f}");
+        assert!(
+            f.problem
+                .contains("pools of 2-100 nodes (this one has 30 now)"),
+            "{f}"
+        );
+        assert!(f.problem.contains("allows 3 of 30"), "{f}");
+        // A status of another shape is no size, and no reason to refuse the pool.
+        p["status"] = json!({"nodes": "many"});
+        assert!(max(&p).problem.contains("100 of 100 nodes at once"));
+        p["status"] = json!("odd");
+        assert!(max(&p).problem.contains("100 of 100 nodes at once"));
     }
 
     #[test]
