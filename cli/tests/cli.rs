@@ -18,6 +18,17 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh directory of this test binary, `tag` keeping tests that run at once apart.
+fn scratch(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dg-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn freeze_prints_one_utc_budget_per_offset() {
     let o = run(&[
@@ -68,7 +79,7 @@ fn freeze_prints_one_utc_budget_per_offset() {
 fn freeze_refuses_bad_input_with_exit_2() {
     let o = run(&["freeze", "--timezone", "Mars/Olympus"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown time zone \"Mars/Olympus\""));
+    assert!(stderr(&o).contains("unknown time zone \"Mars/Olympus\""));
     let o = run(&["freeze", "--timezone", "UTC", "--days", "Sun-Mon"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -179,8 +190,7 @@ fn check_against_a_cluster_snapshot_as_json() {
 #[test]
 fn check_reproduces_the_outage_from_a_snapshot() {
     // The fixed pool moved onto the batch nodes: report-generator has 2 of its 3 pods on one node.
-    let dir = std::env::temp_dir().join(format!("dg-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("outage");
     let pool = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/manifests/nodepool-fixed.yaml"
@@ -217,13 +227,12 @@ fn check_refuses_bad_settings_and_missing_files() {
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["check", "no/such/file.yaml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.yaml"));
+    assert!(stderr(&o).contains("no/such/file.yaml"));
 }
 
 #[test]
 fn check_fails_when_there_is_nothing_to_check() {
-    let dir = std::env::temp_dir().join(format!("dg-cli-nothing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("nothing");
     let write = |name: &str, text: &str| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -238,17 +247,14 @@ fn check_fails_when_there_is_nothing_to_check() {
     for file in [&empty, &config_map, &list] {
         let o = run(&["check", file]);
         assert_eq!(o.status.code(), Some(2), "{file}: {}", stdout(&o));
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = stderr(&o);
         assert!(
             err.contains("nothing to check in") || err.contains(file.as_str()),
             "{file}: {err}"
         );
     }
     let o = run(&["check", &config_map]);
-    assert!(
-        String::from_utf8_lossy(&o.stderr)
-            .contains("no NodePool, PodDisruptionBudget, Deployment or StatefulSet")
-    );
+    assert!(stderr(&o).contains("no NodePool, PodDisruptionBudget, Deployment or StatefulSet"));
     // An empty settings file is the defaults, as in the policy.
     let o = run(&[
         "check",
@@ -258,12 +264,7 @@ fn check_fails_when_there_is_nothing_to_check() {
         "--now",
         NOW,
     ]);
-    assert_ne!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -276,7 +277,7 @@ fn a_bad_now_says_what_to_write() {
         "2026-13-01",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("--now \"2026-13-01\" is not an RFC 3339 instant")
             && err.contains("e.g. 2026-11-24T15:43:00+09:00"),
@@ -316,7 +317,7 @@ fn check_against_a_cluster_checks_only_the_files_and_a_manifest_replaces_the_sna
         .count();
     assert_eq!(pools, 1);
     assert!(items.iter().any(|i| i["name"] == "report-generator"));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("examples/cluster.yaml:")
             && err.contains("NodePool general-purpose was read before"),
@@ -326,8 +327,7 @@ fn check_against_a_cluster_checks_only_the_files_and_a_manifest_replaces_the_sna
 
 #[test]
 fn check_writes_junit_with_the_file_and_line_of_each_object() {
-    let dir = std::env::temp_dir().join(format!("dg-cli-junit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("junit");
     let fixed = dir.join("fixed.yaml");
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -394,8 +394,7 @@ fn first_content_line(path: &str) -> usize {
 
 #[test]
 fn a_settings_error_names_the_yaml_line_and_the_near_miss() {
-    let dir = std::env::temp_dir().join(format!("dg-cli-settings-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("settings");
     let path = dir.join("settings.yaml");
     std::fs::write(
         &path,
@@ -409,7 +408,7 @@ fn a_settings_error_names_the_yaml_line_and_the_near_miss() {
         path.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(err.contains("unknown field `maxBudgetNode`"), "{err}");
     assert!(
         err.contains("line 4 column 3"),
