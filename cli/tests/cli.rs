@@ -417,3 +417,56 @@ fn a_settings_error_names_the_yaml_line_and_the_near_miss() {
     assert!(err.contains("did you mean `maxBudgetNodes`?"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's CLI commands, as written, each optional `[--flag a|b]` tried with every value.
+#[test]
+fn the_readme_commands_run_as_written() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let commands: Vec<String> = readme
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("\n```").next())
+        .flat_map(|block| {
+            block
+                .replace("\\\n", " ")
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| line.starts_with("disruption-guard "))
+        .collect();
+    assert!(commands.len() >= 3, "{commands:?}");
+    for command in commands {
+        let (mut base, mut options) = (Vec::new(), Vec::new());
+        let mut rest = command.trim_start_matches("disruption-guard ");
+        while let Some(open) = rest.find('[') {
+            base.extend(rest[..open].split_whitespace().map(str::to_string));
+            let close = open + rest[open..].find(']').expect("closed");
+            options.push(rest[open + 1..close].to_string());
+            rest = &rest[close + 1..];
+        }
+        base.extend(rest.split_whitespace().map(str::to_string));
+        let mut variants = vec![base.clone()];
+        for option in &options {
+            let mut words = option.split_whitespace();
+            let flag = words.next().unwrap_or_default();
+            for value in words.next().unwrap_or_default().split('|') {
+                let mut v = base.clone();
+                v.extend([flag.to_string(), value.to_string()]);
+                variants.push(v);
+            }
+        }
+        for args in variants {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let o = run(&args);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{args:?}: {}{}",
+                stdout(&o),
+                stderr(&o)
+            );
+        }
+    }
+}
