@@ -47,16 +47,26 @@ function cellClass(value, max) {
   return value > max ? "over" : "ok";
 }
 
+let last = null;
+
 function draw(result) {
+  last = result;
   const verdict = $("verdict");
   $("findings").replaceChildren();
   $("heatmap").replaceChildren();
   $("freeze").textContent = "";
+  // On an error there is no week to explain: no legend, no freeze budgets, no before/after.
+  for (const id of ["legend", "freeze-box", "submitted-box"]) $(id).hidden = Boolean(result.error);
   if (result.error) {
     verdict.textContent = `Error: ${result.error}`;
     verdict.className = "rejected";
     return;
   }
+  // The settings' business hours decide the zone: the box shows it and cannot disagree.
+  $("zone").value = result.zone;
+  $("zone").disabled = result.zoneFromSettings;
+  $("zone").title = result.zoneFromSettings ? "from businessHours.timezone in the settings" : "";
+  $("submitted-box").hidden = result.submitted === null;
   verdict.textContent = {
     accepted: "Accepted: this NodePool passes every rule.",
     mutated: "Accepted with changes: the policy adds what is missing.",
@@ -74,8 +84,9 @@ function draw(result) {
     li.textContent = `disruption-guard ${c}`;
     $("findings").append(li);
   }
-  if (result.grid.error) {
-    verdict.textContent += ` ${result.grid.error}`;
+  const grid = $("submitted").checked && result.submitted !== null ? result.submitted : result.grid;
+  if (grid.error) {
+    verdict.textContent += ` ${grid.error}`;
     return;
   }
   result.reasons.forEach((reason, r) => {
@@ -88,7 +99,7 @@ function draw(result) {
     head.insertCell().outerHTML = "<th></th>";
     for (let h = 0; h < 24; h++) head.insertCell().outerHTML = `<th>${String(h).padStart(2, "0")}</th>`;
     const body = table.createTBody();
-    for (const day of result.grid) {
+    for (const day of grid) {
       const row = body.insertRow();
       row.insertCell().outerHTML = `<th>${day.date}</th>`;
       day.hours.forEach((cells, hour) => {
@@ -115,5 +126,6 @@ await init();
 $("nodepool").value = FIXED;
 $("settings").value = SETTINGS;
 $("evaluate").addEventListener("click", run);
+$("submitted").addEventListener("change", () => last && draw(last));
 run();
 document.body.dataset.ready = "true";

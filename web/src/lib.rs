@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Evaluates `nodepool_yaml` under `settings_yaml` at `now_ms` (JavaScript `Date.now()`), the week laid out
-/// in `zone` at a pool size of `pool_size`. Returns JSON: `{error}` or `{verdict, findings, changes, grid,
-/// business, maxNodes, freeze}`.
+/// in `zone` (the settings' `businessHours.timezone` when they have one) at a pool size of `pool_size`.
+/// Returns JSON: `{error}` or `{verdict, findings, changes, grid (the week as admitted), submitted (as
+/// written, when the policy changes it), zone, zoneFromSettings, business, maxNodes, freeze}`.
 #[wasm_bindgen]
 pub fn evaluate(
     nodepool_yaml: &str,
@@ -58,9 +59,13 @@ fn run(
         return Err("paste a NodePool (kind: NodePool, apiVersion: karpenter.sh/v1)".into());
     };
     let cluster = Cluster::from_objects(&objects);
-    let zone: chrono_tz::Tz = zone
-        .parse()
-        .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?;
+    // One source of truth: the business hours' zone, when the settings have one, else the zone box.
+    let zone: chrono_tz::Tz = match &settings.business_hours {
+        Some(b) => b.timezone.0,
+        None => zone
+            .parse()
+            .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?,
+    };
 
     let with_capacity = settings.capacity.enabled && !cluster.nodes.is_empty();
     let decision = admission::nodepool(
@@ -82,14 +87,21 @@ fn run(
         ),
     };
 
-    let pool =
-        NodePool::deserialize(&object).map_err(|e| format!("the NodePool cannot be read: {e}"))?;
-    let grid = match heatmap::week(&pool, pool_size, zone, now) {
-        Ok(g) => json!(g.days.iter().map(|d| json!({
-            "date": d.date.format("%a %m-%d").to_string(),
-            "hours": d.hours.iter().map(|h| h.iter().map(cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>()),
-        Err(e) => json!({"error": e}),
+    // The week as admitted: the mutated pool when the policy changes it, with the pool as submitted beside.
+    let week = |object: &Value| -> Result<Value, String> {
+        let pool = NodePool::deserialize(object)
+            .map_err(|e| format!("the NodePool cannot be read: {e}"))?;
+        Ok(match heatmap::week(&pool, pool_size, zone, now) {
+            Ok(g) => json!(g.days.iter().map(|d| json!({
+                "date": d.date.format("%a %m-%d").to_string(),
+                "hours": d.hours.iter().map(|h| h.iter().map(cell).collect::<Vec<_>>()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>()),
+            Err(e) => json!({"error": e}),
+        })
+    };
+    let (grid, submitted) = match &decision {
+        Decision::Mutate(admitted, ..) => (week(admitted)?, week(&object)?),
+        _ => (week(&object)?, Value::Null),
     };
     // Business hours in the grid's zone (local wall clock), to outline them.
     let business = settings.business_hours.as_ref().filter(|b| b.timezone.0 == zone).map(|b| {
@@ -110,6 +122,9 @@ fn run(
         "findings": findings,
         "changes": changes,
         "grid": grid,
+        "submitted": submitted,
+        "zone": zone.name(),
+        "zoneFromSettings": settings.business_hours.is_some(),
         "reasons": Reason::ALL.map(Reason::name),
         "business": business,
         "maxNodes": settings.node_pools.max_budget_nodes.resolve(pool_size).min(pool_size),
@@ -186,6 +201,28 @@ mod tests {
                 .any(|t| t.contains("[nodepool-capacity]")
                     && t.contains("api: 3 replicas on 3 nodes")),
             "{texts:?}"
+        );
+    }
+
+    #[test]
+    fn a_mutated_pool_is_drawn_as_admitted_and_the_zone_comes_from_the_settings() {
+        let unfrozen = INCIDENT
+            .replace("WhenEmptyOrUnderutilized", "WhenEmpty")
+            .replace("30s", "5m")
+            .replace("100%", "10%");
+        let v: Value =
+            serde_json::from_str(&evaluate(&unfrozen, SEOUL, "Europe/Berlin", 30, NOW_MS)).unwrap();
+        assert_eq!(v["verdict"], "mutated", "{v}");
+        assert_eq!(v["zone"], "Asia/Seoul");
+        assert_eq!(v["zoneFromSettings"], true);
+        // Tuesday 15:00 KST, Underutilized: frozen as admitted, 10% of 30 as submitted.
+        assert_eq!(v["grid"][0]["hours"][15][1], 0);
+        assert_eq!(v["submitted"][0]["hours"][15][1], 3);
+        let v: Value =
+            serde_json::from_str(&evaluate(INCIDENT, "", "Europe/Berlin", 30, NOW_MS)).unwrap();
+        assert_eq!(
+            (v["zone"].as_str(), v["submitted"].is_null()),
+            (Some("Europe/Berlin"), true)
         );
     }
 

@@ -115,8 +115,29 @@ test("pasted nodes, pods and a Deployment feed the capacity calculator", async (
   assert.ok(findings.some((f) => f.includes("[nodepool-capacity]") && f.includes("api: 3 replicas on 3 nodes")), findings.join("\n"));
 });
 
-test("bad input is reported, not thrown", async () => {
+test("a pool the policy changes is drawn as admitted, with the submitted one a click away", async () => {
+  const unfrozen = INCIDENT.replace("WhenEmptyOrUnderutilized", "WhenEmpty").replace("30s", "5m")
+    .replace('"100%"', '"10%"');
+  await page.fill("#nodepool", unfrozen);
+  await page.click("#evaluate");
+  await page.waitForSelector("#verdict.mutated");
+  // The settings' business hours set the zone: the box shows theirs and cannot disagree.
+  assert.equal(await page.inputValue("#zone"), "Asia/Seoul");
+  assert.ok(await page.isDisabled("#zone"));
+  const business = page.locator('table[data-reason="Underutilized"] td.business');
+  assert.ok((await business.count()) > 0);
+  assert.equal(await business.first().textContent(), "0", "frozen as admitted");
+  await page.check("#submitted");
+  assert.equal(await business.first().textContent(), "3", "10% of 30 as submitted");
+  await page.uncheck("#submitted");
+  assert.equal(await business.first().textContent(), "0");
+});
+
+test("bad input is reported, not thrown, and leaves no legend or freeze box", async () => {
   await page.fill("#nodepool", "kind: Pod");
   await page.click("#evaluate");
   assert.match(await page.textContent("#verdict"), /^Error: paste a NodePool/);
+  assert.ok(await page.isHidden("#legend"));
+  assert.ok(await page.isHidden("#freeze-box"));
+  assert.ok(await page.isHidden("#submitted-box"));
 });
