@@ -351,7 +351,12 @@ pub fn describe_local(tz: Tz, span: Span) -> String {
     let zone = end.offset(); // Displays as `%Z` does: the abbreviation.
     let last_minute = end.checked_sub_signed(chrono::TimeDelta::minutes(1));
     if last_minute.is_some_and(|last| last.date_naive() == start.date_naive()) {
-        format!("{}-{} {zone}", day_and_time(&start), time_of_day(&end))
+        // Until midnight reads "24:00", not a backwards "00:00".
+        let end_time = match (end.hour(), end.minute()) {
+            (0, 0) => "24:00".to_string(),
+            _ => time_of_day(&end),
+        };
+        format!("{}-{end_time} {zone}", day_and_time(&start))
     } else {
         format!("{} → {} {zone}", day_and_time(&start), day_and_time(&end))
     }
@@ -666,7 +671,8 @@ mod tests {
                         format!(
                             "{}-{}",
                             strftime(tz, span.start, "%a %Y-%m-%d %H:%M"),
-                            strftime(tz, span.end, "%H:%M %Z")
+                            // Until midnight is 24:00 of the same day.
+                            strftime(tz, span.end, "%H:%M %Z").replacen("00:00", "24:00", 1)
                         )
                     } else {
                         format!(

@@ -305,7 +305,11 @@ fn workload_risk(
 
 /// One `nodepool-capacity` finding per workload whose floor the allowed drains can break, with the
 /// explanation a human needs and the budget (or PDB) that fixes it.
-pub fn findings(report: &PoolReport, timeline_budgets: &[crate::nodepool::Budget]) -> Vec<Finding> {
+pub fn findings(
+    report: &PoolReport,
+    timeline_budgets: &[crate::nodepool::Budget],
+    local: Option<chrono_tz::Tz>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for w in report.workloads.iter().filter(|w| !w.breaks.is_empty()) {
         let Some(worst) = report
@@ -328,7 +332,7 @@ pub fn findings(report: &PoolReport, timeline_budgets: &[crate::nodepool::Budget
             ),
             None => format!("no budget (unbounded) of {} nodes", report.nodes),
         };
-        let when = crate::nodepool_rules::describe_when(&w.breaks, report.horizon);
+        let when = crate::nodepool_rules::describe_when(&w.breaks, report.horizon, local);
         let bypass = match &w.protection {
             Protection::PdbBypassed {
                 pdb,
@@ -453,7 +457,11 @@ pub fn check(
     };
     let name = pool.metadata.name.clone().unwrap_or_default();
     match analyze(&pool, &name, cluster, settings, now) {
-        Some(report) => findings(&report, &pool.budgets()),
+        Some(report) => findings(
+            &report,
+            &pool.budgets(),
+            crate::nodepool_rules::local_zone(settings),
+        ),
         None => Vec::new(),
     }
 }
@@ -640,8 +648,11 @@ pub fn workload_findings(
         else {
             continue;
         };
-        let when =
-            crate::nodepool_rules::describe_when(&breaks, Span::new(now, now + MINUTES_PER_WEEK));
+        let when = crate::nodepool_rules::describe_when(
+            &breaks,
+            Span::new(now, now + MINUTES_PER_WEEK),
+            crate::nodepool_rules::local_zone(settings),
+        );
         out.push(
             Finding::new(Rule::WorkloadCapacity, "spec.template.spec.affinity", format!("NodePool {name}"))
                 .problem(format!(
@@ -870,7 +881,7 @@ mod tests {
     fn the_finding_explains_the_outage() {
         let p = pool(json!([{"nodes": "10%"}]), None);
         let r = analyze_outage(&p);
-        let f = findings(&r, &p.budgets());
+        let f = findings(&r, &p.budgets(), None);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].value, "Deployment shop/api-gateway");
         assert!(

@@ -19,6 +19,7 @@ use crate::int_or_percent::IntOrPercent;
 use crate::nodepool::{Budget, NodePool, Reason, Reasons};
 use crate::settings::{BusinessHours, Settings};
 use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
+use chrono_tz::Tz;
 
 /// Time-dependent rules look this far ahead of the evaluation instant: a full year, so that both
 /// daylight-saving offsets, month- and year-based schedules are all seen.
@@ -483,6 +484,7 @@ fn budget_max(
             pool.known_size().is_some(),
             sizes.now,
             timeline,
+            local_zone(settings),
         ));
     }
 }
@@ -589,8 +591,9 @@ fn excess_finding(
     size_known: bool,
     size_now: Option<u64>,
     timeline: &Timeline,
+    local: Option<Tz>,
 ) -> Finding {
-    let when = describe_when(&e.when, timeline.horizon);
+    let when = describe_when(&e.when, timeline.horizon, local);
     let (n, allowed, limit) = e.example;
     let sizes = if size_known {
         format!("this {n}-node pool")
@@ -631,8 +634,15 @@ fn excess_finding(
     }
 }
 
-/// "at all times", or the first few UTC windows within `horizon` and how many hours a week they cover.
-pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
+/// The zone findings give local times in beside UTC: the business hours' (none for UTC itself).
+pub(crate) fn local_zone(settings: &Settings) -> Option<Tz> {
+    let zone = settings.business_hours.as_ref()?.timezone.0;
+    (zone != Tz::UTC).then_some(zone)
+}
+
+/// "at all times", or the first few UTC windows within `horizon` (each with its `local` time beside it)
+/// and how many hours a week they cover.
+pub(crate) fn describe_when(spans: &SpanSet, horizon: Span, local: Option<Tz>) -> String {
     if spans.total() >= horizon.len() {
         return "at all times".into();
     }
@@ -643,6 +653,9 @@ pub(crate) fn describe_when(spans: &SpanSet, horizon: Span) -> String {
             text.push_str(", ");
         }
         push_utc_span(&mut text, *span);
+        if let Some(zone) = local {
+            let _ = write!(text, " ({})", describe_local(zone, *span));
+        }
     }
     let more = spans.spans().len().saturating_sub(3);
     let days = horizon.len() / MINUTES_PER_DAY;
@@ -782,23 +795,23 @@ mod tests {
             spans.push(start, end);
         }
         assert_eq!(
-            describe_when(&spans, week),
+            describe_when(&spans, week, None),
             "during Tue 2026-11-24 06:43-18:00 UTC, Wed 2026-11-25 09:00-18:00 UTC, \
              Thu 2026-11-26 22:00 → Fri 2026-11-27 06:00 UTC and 2 more windows in the next 7 days \
              (38h a week on average)"
         );
         assert_eq!(
-            describe_when(&SpanSet::from_span(week), week),
+            describe_when(&SpanSet::from_span(week), week, None),
             "at all times"
         );
         let mut until_midnight = SpanSet::new();
         let (start, end) = day(1, 9 * 60, MINUTES_PER_DAY);
         until_midnight.push(start, end);
         assert!(
-            describe_when(&until_midnight, week)
+            describe_when(&until_midnight, week, None)
                 .starts_with("during Wed 2026-11-25 09:00-24:00 UTC"),
             "{}",
-            describe_when(&until_midnight, week)
+            describe_when(&until_midnight, week, None)
         );
     }
 
@@ -825,6 +838,40 @@ mod tests {
 
     fn rules(findings: &[Finding]) -> Vec<&'static str> {
         findings.iter().map(|f| f.rule.id()).collect()
+    }
+
+    #[test]
+    fn windows_are_told_in_utc_with_the_business_hours_local_time_beside() {
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [
+            {"nodes": "10%", "schedule": "0 0 * * *", "duration": "15h"},
+            {"nodes": "50%", "schedule": "0 15 * * *", "duration": "9h"},
+            {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
+        );
+        let f = check(&p, None, &seoul(), NOW);
+        let max = f
+            .iter()
+            .find(|f| f.rule == Rule::BudgetAboveMax)
+            .expect("budget-max");
+        assert!(
+            max.problem.contains(
+                "during Tue 2026-11-24 15:00-24:00 UTC (Wed 2026-11-25 00:00-09:00 KST), Wed"
+            ),
+            "{max}"
+        );
+        let utc: Settings = serde_json::from_value(json!({"businessHours": {"timezone": "UTC"},
+            "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}}))
+        .unwrap();
+        let f = check(&p, None, &utc, NOW);
+        let max = f
+            .iter()
+            .find(|f| f.rule == Rule::BudgetAboveMax)
+            .expect("budget-max");
+        assert!(
+            max.problem
+                .contains("during Tue 2026-11-24 15:00-24:00 UTC, Wed"),
+            "no local time beside UTC itself: {max}"
+        );
     }
 
     #[test]
