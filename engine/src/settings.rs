@@ -208,8 +208,15 @@ impl Settings {
 
     /// Parses and validates settings JSON, with a message naming the key on error.
     pub fn from_json(json: &[u8]) -> Result<Settings, String> {
-        let settings: Settings = serde_json::from_slice(json)
-            .map_err(|e| format!("invalid settings: {}", with_near_miss(&e.to_string())))?;
+        let settings: Settings = serde_json::from_slice(json).map_err(|e| {
+            // The position is in the JSON the host re-encoded the settings to, not in what the user wrote.
+            let text = e.to_string();
+            let message = match text.rfind(" at line ") {
+                Some(i) if e.line() > 0 => &text[..i],
+                _ => text.as_str(),
+            };
+            format!("invalid settings: {}", with_near_miss(message))
+        })?;
         settings.validate()?;
         Ok(settings)
     }
@@ -527,6 +534,13 @@ mod tests {
                 "{json}: got {err:?}, want {expected:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_error_does_not_point_into_the_hosts_json() {
+        let err = parse(r#"{"nodePools": {"maxBudgetNode": "10%"}}"#).unwrap_err();
+        assert!(!err.contains(" at line "), "{err}");
+        assert!(err.ends_with("did you mean `maxBudgetNodes`?"), "{err}");
     }
 
     #[test]
