@@ -1,6 +1,7 @@
 //! `disruption-guard`: the policy's engine on the command line, for CI pipelines and people.
 
 mod manifests;
+mod settings_file;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +15,7 @@ use disruption_guard_engine::heatmap::{self, Cell};
 use disruption_guard_engine::k8s::{Cluster, Namespace};
 use disruption_guard_engine::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use disruption_guard_engine::nodepool_rules::horizon;
-use disruption_guard_engine::settings::{BusinessHours, Settings, with_near_miss};
+use disruption_guard_engine::settings::{BusinessHours, Settings};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -150,20 +151,7 @@ fn now_minute(now: Option<String>) -> Result<i64, String> {
 }
 
 fn load_settings(path: Option<PathBuf>) -> Result<Settings, String> {
-    let Some(path) = path else {
-        return Ok(Settings::default());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let at = |e: String| format!("{}: {e}", path.display());
-    let value: Value = serde_yaml::from_str(&text).map_err(|e| at(e.to_string()))?;
-    if value.is_null() {
-        return Ok(Settings::default()); // An empty file, as the policy reads empty settings: the defaults.
-    }
-    // Decoded from the YAML itself, so that an error names the file's own line and column.
-    let settings: Settings =
-        serde_yaml::from_str(&text).map_err(|e| at(with_near_miss(&e.to_string())))?;
-    settings.validate().map_err(at)?;
-    Ok(settings)
+    path.map_or_else(|| Ok(Settings::default()), |p| settings_file::load(&p))
 }
 
 /// One checked object's verdict.

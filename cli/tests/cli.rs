@@ -393,28 +393,61 @@ fn first_content_line(path: &str) -> usize {
 }
 
 #[test]
-fn a_settings_error_names_the_yaml_line_and_the_near_miss() {
+fn settings_errors_are_named_all_at_once_with_their_lines() {
     let dir = scratch("settings");
     let path = dir.join("settings.yaml");
-    std::fs::write(
-        &path,
-        "businessHours:\n  timezone: Asia/Seoul\nnodePools:\n  maxBudgetNode: 10%\n",
-    )
-    .unwrap();
-    let o = run(&[
-        "check",
-        "examples/manifests/nodepool-fixed.yaml",
-        "--settings",
-        path.to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = stderr(&o);
-    assert!(err.contains("unknown field `maxBudgetNode`"), "{err}");
-    assert!(
-        err.contains("line 4 column 3"),
-        "the YAML's own line: {err}"
+    let file = path.display().to_string();
+    let write_and_check = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        let o = run(&[
+            "check",
+            "examples/manifests/nodepool-fixed.yaml",
+            "--settings",
+            &file,
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        stderr(&o)
+    };
+    let err = write_and_check(
+        "businessHours:\n  timezone: asia/seoul\n  days: [Mon]\nnodePools:\n  maxBudgetNode: 10%\n  \
+         minConsolidateAfter: 5 minutes\nworkloads:\n  antiAffinity: Required\n",
     );
-    assert!(err.contains("did you mean `maxBudgetNodes`?"), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("disruption-guard: {file}: 4 problems in the settings"),
+        "{err}"
+    );
+    // In the file's order, each with its own line and the near miss.
+    for (line, expected) in lines[1..].iter().zip([
+        ":2: businessHours.timezone: unknown time zone \"asia/seoul\": did you mean \"Asia/Seoul\"?",
+        ":5: nodePools.maxBudgetNode: unknown field `maxBudgetNode`",
+        ":6: nodePools.minConsolidateAfter: invalid duration \"5 minutes\"",
+        ":8: workloads.antiAffinity: unknown variant `Required`",
+    ]) {
+        assert!(line.starts_with(&format!("{file}{expected}")), "{line}\nwant {expected}");
+    }
+    assert!(
+        lines[2].ends_with("did you mean `maxBudgetNodes`?"),
+        "{err}"
+    );
+    assert!(lines[4].ends_with("did you mean `required`?"), "{err}");
+    assert_eq!(lines.len(), 5, "{err}");
+    // One problem: one line. A cross-field problem points at its key too.
+    let err = write_and_check("nodePools:\n  allowedConsolidationPolicies: []\n");
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "disruption-guard: {file}:2: nodePools.allowedConsolidationPolicies is empty: no NodePool could \
+             ever be admitted; list at least one of WhenEmpty, WhenEmptyOrUnderutilized, Balanced"
+        )
+    );
+    // A YAML syntax error keeps the parser's own line and column.
+    let err = write_and_check("nodePools:\n  maxBudgetNodes: [10%\n");
+    assert!(
+        err.contains(&format!("{file}: ")) && err.contains("line "),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

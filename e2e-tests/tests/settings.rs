@@ -51,3 +51,30 @@ fn bad_settings_are_refused_with_the_key_named() {
         );
     }
 }
+
+#[test]
+fn every_bad_key_is_named_in_one_answer() {
+    let policy = Policy::new();
+    let settings = json!({
+        "businessHours": {"timezone": "Asia/Tokio", "start": "9am"},
+        "nodePools": {"maxBudgetNode": 3, "allowedConsolidationPolicies": []},
+        "workloads": {"topologySpread": "rack"},
+    });
+    let (valid, message) = policy.validate_settings(&settings);
+    assert!(!valid);
+    let message = message.unwrap_or_default();
+    assert!(
+        message.starts_with("invalid settings: 5 problems: "),
+        "{message}"
+    );
+    for expected in [
+        "businessHours.start: invalid time \"9am\"",
+        "businessHours.timezone: unknown time zone \"Asia/Tokio\"",
+        "nodePools.maxBudgetNode: unknown field `maxBudgetNode`",
+        "did you mean `maxBudgetNodes`?",
+        "workloads.topologySpread: unknown variant `rack`",
+        "nodePools.allowedConsolidationPolicies is empty",
+    ] {
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}

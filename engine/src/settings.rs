@@ -6,7 +6,9 @@ use std::str::FromStr;
 
 use chrono::Weekday;
 use chrono_tz::Tz;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
+use serde_json::{Map, Value};
 
 use crate::duration::Seconds;
 use crate::int_or_percent::IntOrPercent;
@@ -167,65 +169,276 @@ impl Default for CapacitySettings {
     }
 }
 
+/// What one key of a settings document gets wrong: the key's dotted path (`nodePools.maxBudgetNodes`,
+/// empty for the document itself) and a sentence that names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(path: &str, message: &str) -> Problem {
+        Problem {
+            path: cut(path.to_string(), MAX_PROBLEM_LEN / 8),
+            message: cut(with_near_miss(message), MAX_PROBLEM_LEN),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() || self.message.starts_with(&self.path) {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// `text`, cut to at most `max` bytes (on a character boundary) with an ellipsis when it was longer.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// A problem's sentence is cut at this many bytes (a key or value written in it can be any size).
+const MAX_PROBLEM_LEN: usize = 512;
+/// A message names this many problems, then counts the rest.
+pub const MAX_PROBLEMS_NAMED: usize = 20;
+
+/// Every problem of a settings document, so that one round of edits can fix them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.len() > 1 {
+            write!(f, "{} problems: ", self.0.len())?;
+        }
+        for (i, problem) in self.0.iter().take(MAX_PROBLEMS_NAMED).enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        if self.0.len() > MAX_PROBLEMS_NAMED {
+            write!(f, "; and {} more", self.0.len() - MAX_PROBLEMS_NAMED)?;
+        }
+        Ok(())
+    }
+}
+
 impl Settings {
-    /// Cross-field checks that serde cannot express. Returns a sentence naming the key.
+    /// Cross-field checks that serde cannot express, every one that fails as a sentence naming the key.
     pub fn validate(&self) -> Result<(), String> {
+        let problems = Problems(self.cross_field_problems());
+        if problems.0.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.to_string())
+        }
+    }
+
+    fn cross_field_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |path: &str, message: String| problems.push(Problem::new(path, &message));
         let np = &self.node_pools;
         if np.allowed_consolidation_policies.is_empty() {
-            return Err("nodePools.allowedConsolidationPolicies is empty: no NodePool could ever be admitted; \
-                        list at least one of WhenEmpty, WhenEmptyOrUnderutilized, Balanced"
-                .into());
+            problem(
+                "nodePools.allowedConsolidationPolicies",
+                "nodePools.allowedConsolidationPolicies is empty: no NodePool could ever be admitted; \
+                 list at least one of WhenEmpty, WhenEmptyOrUnderutilized, Balanced"
+                    .into(),
+            );
         }
         if let IntOrPercent::Percent(p) = np.max_budget_nodes
             && p > 100
         {
-            return Err(format!("nodePools.maxBudgetNodes {p}% is above 100%"));
+            problem(
+                "nodePools.maxBudgetNodes",
+                format!("nodePools.maxBudgetNodes {p}% is above 100%"),
+            );
         }
         if let Some(bh) = &self.business_hours {
             if bh.days.is_empty() {
-                return Err("businessHours.days is empty: list the days to freeze, e.g. [Mon, Tue, Wed, Thu, Fri]".into());
+                problem(
+                    "businessHours.days",
+                    "businessHours.days is empty: list the days to freeze, e.g. [Mon, Tue, Wed, Thu, Fri]"
+                        .into(),
+                );
             }
             if bh.start == bh.end {
-                return Err(format!(
-                    "businessHours.start and businessHours.end are both {}: the window would be empty; \
-                     for a whole day use start \"00:00\" and end \"24:00\"",
-                    bh.start
-                ));
-            }
-            if bh.start.0 == 24 * 60 {
-                return Err(
+                problem(
+                    "businessHours.start",
+                    format!(
+                        "businessHours.start and businessHours.end are both {}: the window would be empty; \
+                         for a whole day use start \"00:00\" and end \"24:00\"",
+                        bh.start
+                    ),
+                );
+            } else if bh.start.0 == 24 * 60 {
+                problem(
+                    "businessHours.start",
                     "businessHours.start \"24:00\" is not a start time: use \"00:00\"".into(),
                 );
             }
             if np.require_freeze && np.freeze_reasons.is_empty() {
-                return Err("nodePools.freezeReasons is empty while nodePools.requireFreeze is true: \
-                            list the reasons to freeze (Empty, Underutilized, Drifted) or set requireFreeze: false"
-                    .into());
+                problem(
+                    "nodePools.freezeReasons",
+                    "nodePools.freezeReasons is empty while nodePools.requireFreeze is true: \
+                     list the reasons to freeze (Empty, Underutilized, Drifted) or set requireFreeze: false"
+                        .into(),
+                );
             }
         }
-        Ok(())
+        problems
     }
 
-    /// Parses and validates settings JSON, with a message naming the key on error.
+    /// Parses and validates settings JSON; on error, a message naming every bad key.
     pub fn from_json(json: &[u8]) -> Result<Settings, String> {
-        let settings: Settings = serde_json::from_slice(json).map_err(|e| {
+        let value: Value = serde_json::from_slice(json).map_err(|e| {
             // The position is in the JSON the host re-encoded the settings to, not in what the user wrote.
             let text = e.to_string();
             let message = match text.rfind(" at line ") {
                 Some(i) if e.line() > 0 => &text[..i],
                 _ => text.as_str(),
             };
-            format!("invalid settings: {}", with_near_miss(message))
+            format!("invalid settings: {message}")
         })?;
-        settings.validate()?;
-        Ok(settings)
+        Settings::decode(&value).map_err(|problems| format!("invalid settings: {problems}"))
     }
+
+    /// Decodes a settings document and reports every problem at once, not only the first: each key is
+    /// decoded on its own, so a typo in one section does not hide a bad value in another, and the
+    /// cross-field checks run on what did decode. `null` is the defaults.
+    pub fn decode(value: &Value) -> Result<Settings, Problems> {
+        let mut problems = Vec::new();
+        let mut settings = Settings::default();
+        let map = match value {
+            Value::Null => return Ok(settings),
+            Value::Object(map) => map,
+            other => {
+                let kind = match other {
+                    Value::Array(_) => "a list",
+                    Value::String(_) => "a string",
+                    _ => "a scalar",
+                };
+                let message = format!(
+                    "invalid type: {kind}, expected a map of keys such as businessHours and nodePools"
+                );
+                return Err(Problems(vec![Problem::new("", &message)]));
+            }
+        };
+        for (key, value) in map {
+            let problems = &mut problems;
+            // One arm per field of `Settings`: the round-trip test below fails when one is missing.
+            match key.as_str() {
+                "businessHours" if value.is_null() => settings.business_hours = None,
+                "businessHours" => {
+                    // `timezone` is required; a stand-in lets the other keys be checked without it.
+                    let stand_in = [("timezone", Value::from("UTC"))];
+                    settings.business_hours = section(key, value, &stand_in, problems);
+                }
+                "nodePools" => set(&mut settings.node_pools, section(key, value, &[], problems)),
+                "pdbs" => set(&mut settings.pdbs, section(key, value, &[], problems)),
+                "workloads" => set(&mut settings.workloads, section(key, value, &[], problems)),
+                "capacity" => set(&mut settings.capacity, section(key, value, &[], problems)),
+                "onLookupFailure" => set(
+                    &mut settings.on_lookup_failure,
+                    decoded(key, value, problems),
+                ),
+                _ => {
+                    let alone = Value::Object(Map::from_iter([(key.clone(), value.clone())]));
+                    if let Err(e) = serde_json::from_value::<Settings>(alone) {
+                        problems.push(Problem::new(key, &e.to_string()));
+                    }
+                }
+            }
+        }
+        problems.extend(settings.cross_field_problems());
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(Problems(problems))
+        }
+    }
+}
+
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+fn decoded<T: DeserializeOwned>(
+    path: &str,
+    value: &Value,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    serde_json::from_value(value.clone())
+        .map_err(|e| problems.push(Problem::new(path, &e.to_string())))
+        .ok()
+}
+
+/// Decodes one section of the settings. When it does not decode, each of its keys is decoded alone (with
+/// `required` stand-ins for the keys it cannot do without) so that every bad key is named; the section is
+/// then what its good keys make, for the cross-field checks.
+fn section<T: DeserializeOwned>(
+    path: &str,
+    value: &Value,
+    required: &[(&str, Value)],
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let whole_error = match serde_json::from_value::<T>(value.clone()) {
+        Ok(decoded) => return Some(decoded),
+        Err(e) => e.to_string(),
+    };
+    let Value::Object(map) = value else {
+        problems.push(Problem::new(path, &whole_error));
+        return None;
+    };
+    let with_required = |mut keys: Map<String, Value>| {
+        for (key, stand_in) in required {
+            keys.entry(*key).or_insert_with(|| stand_in.clone());
+        }
+        Value::Object(keys)
+    };
+    let before = problems.len();
+    let mut good = Map::new();
+    for (key, value) in map {
+        let alone = with_required(Map::from_iter([(key.clone(), value.clone())]));
+        match serde_json::from_value::<T>(alone) {
+            Ok(_) => {
+                good.insert(key.clone(), value.clone());
+            }
+            Err(e) => problems.push(Problem::new(&format!("{path}.{key}"), &e.to_string())),
+        }
+    }
+    for (key, _) in required {
+        if !map.contains_key(*key) {
+            problems.push(Problem::new(path, &format!("missing field `{key}`")));
+        }
+    }
+    if problems.len() == before {
+        // Every key is fine alone: what is wrong is the whole, such as a missing required key.
+        problems.push(Problem::new(path, &whole_error));
+        return None;
+    }
+    serde_json::from_value(with_required(good)).ok()
 }
 
 /// serde's "unknown field `maxBudgetNode`, expected one of `a`, `b`" (or "unknown variant"), with the
 /// expected name nearest to the one written appended as a suggestion, when one is near (a typo or a case
 /// slip: an edit distance of at most a third of the name).
-pub fn with_near_miss(error: &str) -> String {
+fn with_near_miss(error: &str) -> String {
     let after = |marker: &str| error.find(marker).map(|i| &error[i + marker.len()..]);
     let Some(rest) = after("unknown field `").or_else(|| after("unknown variant `")) else {
         return error.to_string();
@@ -555,6 +768,109 @@ mod tests {
         assert_eq!(edit_distance("maxBudgetNode", "maxBudgetNodes"), 1);
         assert_eq!(edit_distance("Required", "required"), 1);
         assert_eq!(edit_distance(&"x".repeat(65), "x"), usize::MAX);
+    }
+
+    #[test]
+    fn every_problem_is_named_at_once() {
+        let json = r#"{"nodePool": {}, "onLookupFailure": "rejct",
+            "nodePools": {"maxBudgetNode": "10%", "minConsolidateAfter": "5 minutes", "allowedConsolidationPolicies": []},
+            "businessHours": {"timezone": "asia/seoul", "start": "9:00", "days": []},
+            "workloads": {"antiAffinity": "always", "minReplicas": 3}}"#;
+        let value: Value = serde_json::from_str(json).unwrap();
+        let problems = Settings::decode(&value).unwrap_err().0;
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "businessHours.start",
+                "businessHours.timezone",
+                "nodePool",
+                "nodePools.maxBudgetNode",
+                "nodePools.minConsolidateAfter",
+                "onLookupFailure",
+                "workloads.antiAffinity",
+                // The cross-field checks, on what decoded.
+                "nodePools.allowedConsolidationPolicies",
+                "businessHours.days",
+            ]
+        );
+        let message = parse(json).unwrap_err();
+        assert!(
+            message.starts_with("invalid settings: 9 problems: "),
+            "{message}"
+        );
+        for expected in [
+            "businessHours.timezone: unknown time zone \"asia/seoul\": did you mean \"Asia/Seoul\"?",
+            "nodePools.maxBudgetNode: unknown field `maxBudgetNode`",
+            "did you mean `maxBudgetNodes`?",
+            "onLookupFailure: unknown variant `rejct`",
+            "did you mean `reject`?",
+            "workloads.antiAffinity: unknown variant `always`",
+            "invalid time \"9:00\"",
+        ] {
+            assert!(message.contains(expected), "{expected}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_missing_timezone_is_named_beside_the_other_problems() {
+        let value = serde_json::json!({"businessHours": {"days": ["Monday"]}});
+        let problems = Settings::decode(&value).unwrap_err().to_string();
+        assert!(problems.starts_with("2 problems: "), "{problems}");
+        assert!(
+            problems.contains("businessHours.days: unknown day \"Monday\""),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("businessHours: missing field `timezone`"),
+            "{problems}"
+        );
+        // Alone, the whole section's own error is the one named.
+        let value = serde_json::json!({"businessHours": {"days": ["Mon"]}});
+        assert_eq!(
+            Settings::decode(&value).unwrap_err().to_string(),
+            "businessHours: missing field `timezone`"
+        );
+    }
+
+    #[test]
+    fn a_message_names_twenty_problems_and_counts_the_rest() {
+        let keys: Map<String, Value> = (0..5000)
+            .map(|i| (format!("{}{i}", "k".repeat(2000)), Value::Null))
+            .collect();
+        let problems = Settings::decode(&Value::Object(keys)).unwrap_err();
+        assert_eq!(problems.0.len(), 5000);
+        let message = problems.to_string();
+        assert!(message.starts_with("5000 problems: "), "{}", &message[..80]);
+        assert!(message.ends_with("; and 4980 more"));
+        assert!(message.len() < 25 * 1100, "{} bytes", message.len());
+    }
+
+    #[test]
+    fn every_field_of_the_settings_decodes_back() {
+        // A field added to `Settings` but not to `decode` would come back as an unknown key.
+        let settings = Settings {
+            business_hours: Some(BusinessHours {
+                timezone: TimeZone(chrono_tz::Asia::Seoul),
+                days: weekdays(),
+                start: nine(),
+                end: eighteen(),
+            }),
+            on_lookup_failure: LookupFailure::Accept,
+            capacity: CapacitySettings { enabled: false },
+            ..Settings::default()
+        };
+        let value = serde_json::to_value(&settings).unwrap();
+        assert_eq!(Settings::decode(&value), Ok(settings));
+        for not_a_map in ["[]", "3", "\"x\""] {
+            let value: Value = serde_json::from_str(not_a_map).unwrap();
+            let problems = Settings::decode(&value).unwrap_err();
+            assert_eq!(problems.0.len(), 1, "{not_a_map}");
+            assert!(
+                problems.to_string().contains("expected a map of keys"),
+                "{problems}"
+            );
+        }
     }
 
     #[test]
