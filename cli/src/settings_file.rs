@@ -81,6 +81,43 @@ fn key_of(content: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use disruption_guard_engine::settings::{BusinessHours, TimeZone};
+
+    /// The README's settings block shows every key at its default; only `businessHours` (absent by
+    /// default) is filled in, with its own defaults but the zone.
+    #[test]
+    fn the_readme_settings_block_is_the_defaults() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+            .expect("README.md");
+        let block = readme
+            .split("### Settings")
+            .nth(1)
+            .and_then(|s| s.split("```yaml\n").nth(1))
+            .and_then(|s| s.split("\n```").next())
+            .expect("the README's settings block");
+        let path =
+            std::env::temp_dir().join(format!("readme-settings-{}.yaml", std::process::id()));
+        std::fs::write(&path, block).expect("write");
+        let loaded = load(&path).map(|mut s| {
+            // A set: the README lists it in the CRD's order.
+            s.node_pools.freeze_reasons.sort_by_key(|r| r.name());
+            s
+        });
+        std::fs::remove_file(&path).ok();
+        let mut defaults = Settings::default();
+        defaults.node_pools.freeze_reasons.sort_by_key(|r| r.name());
+        let seoul: BusinessHours =
+            serde_json::from_value(serde_json::json!({"timezone": "Asia/Seoul"}))
+                .expect("business hours");
+        assert_eq!(seoul.timezone, TimeZone(chrono_tz::Asia::Seoul));
+        assert_eq!(
+            loaded,
+            Ok(Settings {
+                business_hours: Some(seoul),
+                ..defaults
+            })
+        );
+    }
 
     #[test]
     fn a_key_is_found_under_its_own_parent() {
