@@ -3,7 +3,7 @@
 
 use disruption_guard_engine::admission::Decision;
 use disruption_guard_engine::finding::render;
-use disruption_guard_engine::k8s::at;
+use disruption_guard_engine::kube::objects::at;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;
 use kubewarden_policy_sdk::response::ValidationResponse;
 use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;

@@ -68,7 +68,7 @@ mod tests {
         let s: Settings = serde_json::from_str(r#"{"nodePools": {"maxBudgetNodes": 3}}"#).unwrap();
         assert_eq!(
             s.0.node_pools.max_budget_nodes,
-            disruption_guard_engine::int_or_percent::IntOrPercent::Count(3)
+            disruption_guard_engine::kube::int_or_percent::IntOrPercent::Count(3)
         );
         assert!(s.validate().is_ok());
     }

@@ -2,7 +2,7 @@
 //! and their `scale` subresource, judged against the PDBs that cover the stored workload.
 
 use disruption_guard_engine::admission;
-use disruption_guard_engine::k8s::at;
+use disruption_guard_engine::kube::objects::at;
 use disruption_guard_engine::lookups::{self, Host};
 use disruption_guard_engine::settings::Settings;
 use kubewarden_policy_sdk::request::KubernetesAdmissionRequest;

@@ -8,13 +8,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
-use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::capacity;
 use disruption_guard_engine::finding::Finding;
-use disruption_guard_engine::heatmap::{self, Cell};
-use disruption_guard_engine::k8s::{Cluster, Namespace};
-use disruption_guard_engine::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
-use disruption_guard_engine::nodepool_rules::horizon;
+use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::karpenter::heatmap::{self, Cell};
+use disruption_guard_engine::karpenter::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
+use disruption_guard_engine::kube::objects::{Cluster, Namespace};
 use disruption_guard_engine::settings::{BusinessHours, Settings};
 use serde::Deserialize;
 use serde_json::{Value, json};

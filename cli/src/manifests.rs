@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use disruption_guard_engine::k8s::manifest_objects;
+use disruption_guard_engine::kube::objects::manifest_objects;
 use serde::Deserialize;
 use serde_json::Value;
 

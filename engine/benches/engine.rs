@@ -2,12 +2,15 @@
 //! mutation, and cron window expansion over the same year.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
+use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::capacity::analyze;
-use disruption_guard_engine::cron::Schedule;
-use disruption_guard_engine::k8s::{Cluster, NODEPOOL_LABEL, Node, Pdb, Pod, list_workloads};
-use disruption_guard_engine::nodepool::NodePool;
-use disruption_guard_engine::nodepool_mutation::mutate;
-use disruption_guard_engine::nodepool_rules::{check, horizon};
+use disruption_guard_engine::guards::nodepool::mutation::mutate;
+use disruption_guard_engine::guards::nodepool::rules::check;
+use disruption_guard_engine::karpenter::cron::Schedule;
+use disruption_guard_engine::karpenter::nodepool::NodePool;
+use disruption_guard_engine::kube::objects::{
+    Cluster, NODEPOOL_LABEL, Node, Pdb, Pod, list_workloads,
+};
 use disruption_guard_engine::settings::Settings;
 use serde::Deserialize;
 use serde_json::{Value, json};

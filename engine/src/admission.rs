@@ -3,17 +3,18 @@
 
 use serde_json::Value;
 
+use crate::calendar::spans::Minute;
 use crate::capacity;
 use crate::finding::{Finding, Rule};
-use crate::k8s::{Cluster, Namespace, Scaled, Workload};
-use crate::nodepool::ListedNodePool;
-use crate::nodepool_rules::Detail;
+use crate::guards::nodepool::rules::Detail;
+use crate::guards::nodepool::years::Years;
+use crate::guards::nodepool::{mutation as nodepool_mutation, rules as nodepool_rules};
+use crate::guards::pdb::{mutation as pdb_mutation, rules as pdb_rules};
+use crate::guards::workload::{mutation as workload_mutation, rules as workload_rules};
+use crate::karpenter::nodepool::ListedNodePool;
+use crate::kube::objects::{Cluster, Namespace, Scaled, Workload};
 use crate::settings::{LookupFailure, Settings};
-use crate::spans::Minute;
-use crate::{
-    nodepool_mutation, nodepool_rules, pdb_mutation, pdb_rules, update, workload_mutation,
-    workload_rules,
-};
+use crate::update;
 
 #[derive(Debug)]
 pub enum Decision {
@@ -63,8 +64,8 @@ pub fn nodepool(
     now: Minute,
     cluster: Option<Lookup<Cluster>>,
 ) -> Decision {
-    let mut years = nodepool_rules::Years::default();
-    let all_findings = |pool: &Value, years: &mut nodepool_rules::Years, detail: Detail| {
+    let mut years = Years::default();
+    let all_findings = |pool: &Value, years: &mut Years, detail: Detail| {
         let mut findings = nodepool_rules::check_with(pool, old, settings, now, years, detail);
         if let Some(Ok(cluster)) = &cluster {
             findings.extend(capacity::check(pool, cluster, settings, now));
@@ -311,8 +312,8 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::spans::MINUTES_PER_DAY;
     use crate::finding::Rule;
-    use crate::spans::MINUTES_PER_DAY;
     use serde_json::json;
 
     const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;

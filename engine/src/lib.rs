@@ -1,28 +1,23 @@
 //! disruption-guard's engine: pure Rust (no Kubewarden SDK, no I/O, the clock passed in), so it runs in the
 //! policy, natively in the CLI and tests, and in the browser.
+//!
+//! Layers, bottom to top; a module imports only from its own layer or below (ARCHITECTURE.md):
+//! - [`finding`], [`yaml`]: what a message is made of;
+//! - [`calendar`]: minutes, spans, civil dates, wording;
+//! - [`kube`]: Kubernetes objects and selectors;
+//! - [`karpenter`]: the NodePool, its CRD, schedules and budget timelines;
+//! - [`settings`]: the policy's settings;
+//! - [`guards`] (one per kind) and [`capacity`] (the calculator);
+//! - [`lookups`], [`update`], [`admission`]: one admission request, end to end.
 
 pub mod admission;
-pub mod budget;
-pub mod business_hours;
+pub mod calendar;
 pub mod capacity;
-pub mod crd;
-pub mod cron;
-pub mod duration;
 pub mod finding;
-pub mod heatmap;
-pub mod int_or_percent;
-pub mod k8s;
+pub mod guards;
+pub mod karpenter;
+pub mod kube;
 pub mod lookups;
-pub mod nodepool;
-pub mod nodepool_mutation;
-pub mod nodepool_rules;
-pub mod patterns;
-pub mod pdb_mutation;
-pub mod pdb_rules;
-pub mod selector;
 pub mod settings;
-pub mod spans;
 pub mod update;
-pub mod workload_mutation;
-pub mod workload_rules;
 pub mod yaml;

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Scaled, Workload, with_kind};
-use crate::nodepool::ListedNodePool;
+use crate::karpenter::nodepool::ListedNodePool;
+use crate::kube::objects::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Scaled, Workload, with_kind};
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
 pub type Host<'a> = dyn FnMut(&str, &[u8]) -> Result<Vec<u8>, String> + 'a;
@@ -458,7 +458,7 @@ mod tests {
             r#"{"kind": "PodList", "items": []}"#,
         ] {
             assert!(
-                items::<crate::k8s::Pod>(answer.as_bytes(), "Pod")
+                items::<crate::kube::objects::Pod>(answer.as_bytes(), "Pod")
                     .unwrap()
                     .is_empty(),
                 "{answer}"

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::{Map, Value};
 
-use crate::duration::Seconds;
-use crate::int_or_percent::IntOrPercent;
-use crate::nodepool::Reason;
+use crate::karpenter::duration::Seconds;
+use crate::karpenter::nodepool::Reason;
+use crate::kube::int_or_percent::IntOrPercent;
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -237,6 +237,12 @@ impl fmt::Display for Problems {
 }
 
 impl Settings {
+    /// The zone messages give local times in beside UTC: the business hours' (none for UTC itself).
+    pub fn local_zone(&self) -> Option<Tz> {
+        let zone = self.business_hours.as_ref()?.timezone.0;
+        (zone != Tz::UTC).then_some(zone)
+    }
+
     /// Cross-field checks that serde cannot express, every one that fails as a sentence naming the key.
     pub fn validate(&self) -> Result<(), String> {
         let problems = Problems(self.cross_field_problems());

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
-use crate::k8s::at;
+use crate::kube::objects::at;
 
 /// Ratcheted findings named in warnings, at most; the rest are counted.
 const MAX_NAMED: usize = 10;

@@ -1,14 +1,16 @@
 //! Property tests: the interval engine against minute-by-minute oracles, and freeze injection against the
 //! freeze check, on random inputs.
 
-use disruption_guard_engine::budget::Timeline;
-use disruption_guard_engine::cron::{Schedule, civil_from_days};
+use disruption_guard_engine::calendar::civil::civil_from_days;
+use disruption_guard_engine::calendar::spans::Span;
 use disruption_guard_engine::finding::Rule;
-use disruption_guard_engine::nodepool::{Budget, Reason};
-use disruption_guard_engine::nodepool_mutation::mutate;
-use disruption_guard_engine::nodepool_rules::{Detail, Years, check, check_with};
+use disruption_guard_engine::guards::nodepool::mutation::mutate;
+use disruption_guard_engine::guards::nodepool::rules::{Detail, check, check_with};
+use disruption_guard_engine::guards::nodepool::years::Years;
+use disruption_guard_engine::karpenter::budget::Timeline;
+use disruption_guard_engine::karpenter::cron::Schedule;
+use disruption_guard_engine::karpenter::nodepool::{Budget, Reason};
 use disruption_guard_engine::settings::Settings;
-use disruption_guard_engine::spans::Span;
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -2,11 +2,11 @@
 //! NodePool pasted as YAML, with the week laid out as a heatmap.
 
 use disruption_guard_engine::admission::{self, Decision};
-use disruption_guard_engine::business_hours::{freeze_budgets, utc_windows};
-use disruption_guard_engine::heatmap::{self, Cell};
-use disruption_guard_engine::k8s::{Cluster, manifest_objects};
-use disruption_guard_engine::nodepool::{NodePool, Reason};
-use disruption_guard_engine::nodepool_rules::horizon;
+use disruption_guard_engine::calendar::year::horizon;
+use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::karpenter::heatmap::{self, Cell};
+use disruption_guard_engine::karpenter::nodepool::{NodePool, Reason};
+use disruption_guard_engine::kube::objects::{Cluster, manifest_objects};
 use disruption_guard_engine::settings::Settings;
 use serde::Deserialize;
 use serde_json::{Value, json};

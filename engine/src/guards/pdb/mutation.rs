@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::int_or_percent::IntOrPercent;
+use crate::kube::int_or_percent::IntOrPercent;
 use crate::settings::Settings;
 
 pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {

@@ -10,16 +10,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::budget::Timeline;
 use crate::finding::{Finding, Rule};
-use crate::int_or_percent::IntOrPercent;
+use crate::karpenter::budget::Timeline;
+use crate::kube::int_or_percent::IntOrPercent;
 use serde::Deserialize;
 
-use crate::k8s::{Cluster, NODEPOOL_LABEL, Pdb, Workload, at};
-use crate::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
-use crate::selector::LabelIndex;
+use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
+use crate::karpenter::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
+use crate::kube::objects::{Cluster, NODEPOOL_LABEL, Pdb, Workload, at};
+use crate::kube::selector::LabelIndex;
 use crate::settings::Settings;
-use crate::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
 /// Concurrent drains allowed during `span`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +120,7 @@ pub fn analyze(
     let drains = drains(&timeline, evicting_reasons(pool), n);
 
     // Pods on this pool's nodes, by namespace.
-    let mut pods_by_ns: HashMap<&str, Vec<(&crate::selector::Labels, &str)>> = HashMap::new();
+    let mut pods_by_ns: HashMap<&str, Vec<(&crate::kube::selector::Labels, &str)>> = HashMap::new();
     for pod in &cluster.pods {
         if let Some(node) = pod
             .spec
@@ -223,7 +223,7 @@ fn drains(timeline: &Timeline, evicting: Reasons, pool_size: u64) -> Vec<Drains>
 
 /// A namespace's pods on the pool's nodes (labels, node), indexed by label, and the namespace's PDBs.
 struct NamespacePods<'a> {
-    pods: Vec<(&'a crate::selector::Labels, &'a str)>,
+    pods: Vec<(&'a crate::kube::selector::Labels, &'a str)>,
     index: LabelIndex<'a>,
     pdbs: Vec<&'a Pdb>,
 }
@@ -307,7 +307,7 @@ fn workload_risk(
 /// explanation a human needs and the budget (or PDB) that fixes it.
 pub fn findings(
     report: &PoolReport,
-    timeline_budgets: &[crate::nodepool::Budget],
+    timeline_budgets: &[crate::karpenter::nodepool::Budget],
     local: Option<chrono_tz::Tz>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -327,12 +327,12 @@ pub fn findings(
                 timeline_budgets
                     .get(i)
                     .and_then(|b| b.nodes.clone())
-                    .unwrap_or_else(|| crate::nodepool::DEFAULT_BUDGET_NODES.into()),
+                    .unwrap_or_else(|| crate::karpenter::nodepool::DEFAULT_BUDGET_NODES.into()),
                 report.nodes
             ),
             None => format!("no budget (unbounded) of {} nodes", report.nodes),
         };
-        let when = crate::nodepool_rules::describe_when(&w.breaks, report.horizon, local);
+        let when = crate::calendar::wording::describe_when(&w.breaks, report.horizon, local);
         let bypass = match &w.protection {
             Protection::PdbBypassed {
                 pdb,
@@ -457,11 +457,7 @@ pub fn check(
     };
     let name = pool.metadata.name.clone().unwrap_or_default();
     match analyze(&pool, &name, cluster, settings, now) {
-        Some(report) => findings(
-            &report,
-            &pool.budgets(),
-            crate::nodepool_rules::local_zone(settings),
-        ),
+        Some(report) => findings(&report, &pool.budgets(), settings.local_zone()),
         None => Vec::new(),
     }
 }
@@ -484,11 +480,11 @@ pub struct Placement {
 }
 
 impl Placement {
-    pub fn of(object: &serde_json::Value, own_labels: &crate::selector::Labels) -> Placement {
+    pub fn of(object: &serde_json::Value, own_labels: &crate::kube::selector::Labels) -> Placement {
         use serde_json::Value;
         let pod = at(object, &["spec", "template", "spec"]).unwrap_or(&Value::Null);
         let selects_own = |v: &Value| {
-            crate::selector::LabelSelector::deserialize(v)
+            crate::kube::selector::LabelSelector::deserialize(v)
                 .is_ok_and(|s| !s.is_empty() && s.matches(own_labels))
         };
         let hostname = |v: &Value| v["topologyKey"] == "kubernetes.io/hostname";
@@ -589,7 +585,7 @@ pub fn workload_findings(
     object: &serde_json::Value,
     w: &Workload,
     pools: &[ListedNodePool],
-    ns: &crate::k8s::Namespace,
+    ns: &crate::kube::objects::Namespace,
     settings: &Settings,
     now: Minute,
 ) -> Vec<Finding> {
@@ -648,10 +644,10 @@ pub fn workload_findings(
         else {
             continue;
         };
-        let when = crate::nodepool_rules::describe_when(
+        let when = crate::calendar::wording::describe_when(
             &breaks,
             Span::new(now, now + MINUTES_PER_WEEK),
-            crate::nodepool_rules::local_zone(settings),
+            settings.local_zone(),
         );
         out.push(
             Finding::new(Rule::WorkloadCapacity, "spec.template.spec.affinity", format!("NodePool {name}"))
@@ -712,7 +708,7 @@ pub fn placement_per_node(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::{Node, Pod};
+    use crate::kube::objects::{Node, Pod};
     use serde_json::{Value, json};
 
     /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
@@ -742,7 +738,7 @@ mod tests {
             .collect();
         pods.push(Pod::deserialize(&json!({"metadata": {"name": "elsewhere", "namespace": "shop", "labels": {"app": "api-gateway"}},
             "spec": {"nodeName": "other-pool-node"}})).unwrap());
-        let workloads = crate::k8s::list_workloads(
+        let workloads = crate::kube::objects::list_workloads(
             &json!({"items": [{"metadata": {"name": "api-gateway", "namespace": "shop"}, "spec": {"replicas": 3,
                 "selector": {"matchLabels": {"app": "api-gateway"}}, "template": {"metadata": {"labels": {"app": "api-gateway"}}}}}]}),
             "Deployment",
@@ -911,7 +907,7 @@ mod tests {
     fn deployment_findings(
         d: &Value,
         pools: &[ListedNodePool],
-        ns: &crate::k8s::Namespace,
+        ns: &crate::kube::objects::Namespace,
         s: &Settings,
     ) -> Vec<Finding> {
         let w = Workload::read(d, "Deployment").unwrap();
@@ -920,7 +916,7 @@ mod tests {
 
     #[test]
     fn unscheduled_workloads_use_the_placement_model() {
-        let ns = crate::k8s::Namespace::default();
+        let ns = crate::kube::objects::Namespace::default();
         let s = Settings::default();
         // All 4 replicas may share a node of batch; 10% of 10 = 1 drain takes them all.
         let packed = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}}));
@@ -948,7 +944,7 @@ mod tests {
         assert!(deployment_findings(&elsewhere, &[batch_pool(10, None)], &ns, &s).is_empty());
         // A PDB protects, unless the pool's terminationGracePeriod bypasses it.
         let pdb = Pdb::deserialize(&json!({"metadata": {"name": "render"}, "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "render"}}}})).unwrap();
-        let with_pdb = crate::k8s::Namespace {
+        let with_pdb = crate::kube::objects::Namespace {
             pdbs: vec![pdb],
             ..Default::default()
         };
@@ -961,7 +957,8 @@ mod tests {
 
     #[test]
     fn placement_is_read_from_the_pod_template() {
-        let labels: crate::selector::Labels = [("app".to_string(), "render".to_string())].into();
+        let labels: crate::kube::selector::Labels =
+            [("app".to_string(), "render".to_string())].into();
         let spread = deployment(
             json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
                 {"matchExpressions": [{"key": NODEPOOL_LABEL, "operator": "In", "values": ["a", "b"]}]}]}}},

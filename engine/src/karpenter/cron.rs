@@ -8,7 +8,8 @@
 
 use std::fmt;
 
-use crate::spans::{MINUTES_PER_DAY, Minute, SpanSet};
+use crate::calendar::civil::{civil_from_days, weekday};
+use crate::calendar::spans::{MINUTES_PER_DAY, Minute, SpanSet};
 
 /// robfig's `starBit`: the field was `*` or `?` (with a step of 1), which switches the day-matching rule.
 const STAR: u64 = 1 << 63;
@@ -126,7 +127,7 @@ impl Schedule {
 
     /// robfig `dayMatches`: if either day field is starred both must match, otherwise either may.
     fn day_matches(&self, day: i64) -> bool {
-        let weekday = (day + 4).rem_euclid(7); // 1970-01-01 was a Thursday; Sunday = 0.
+        let weekday = weekday(day);
         if self.repeats_weekly() {
             // Every day of every month matches day-of-month: the weekday decides, no calendar arithmetic.
             return self.dow & (1 << weekday) != 0;
@@ -199,7 +200,7 @@ impl Schedule {
             return SpanSet::new();
         }
         if !self.fires_at_all() {
-            return SpanSet::from_span(crate::spans::Span::new(from, to));
+            return SpanSet::from_span(crate::calendar::spans::Span::new(from, to));
         }
         // Fires older than the window length cannot reach `from`. Any schedule that fires at all fires at
         // least once in 8 years (Feb 29 across 2100), so a 10-year look-back is exact for longer durations.
@@ -356,23 +357,10 @@ fn runs(value: u64) -> Vec<(i64, i64)> {
     out
 }
 
-/// (year, month 1-12, day 1-31) of a day number since 1970-01-01 (H. Hinnant's `civil_from_days`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spans::Span;
+    use crate::calendar::spans::Span;
 
     /// 2026-11-23T00:00Z, a Monday.
     const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
@@ -392,7 +380,7 @@ mod tests {
     fn the_reference_monday_is_a_monday() {
         let day = MONDAY / MINUTES_PER_DAY;
         assert_eq!(civil_from_days(day), (2026, 11, 23));
-        assert_eq!((day + 4).rem_euclid(7), 1);
+        assert_eq!(weekday(day), 1);
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }

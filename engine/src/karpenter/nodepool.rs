@@ -1,12 +1,12 @@
 //! The Karpenter `NodePool` (`karpenter.sh/v1`) as far as disruption is concerned.
 //!
 //! Own serde types (it is a CRD, not in k8s-openapi). Values stay strings so that a CRD-invalid object
-//! still decodes; [`crate::crd`] reports what the API server would refuse. Unknown fields are ignored
+//! still decodes; [`crate::karpenter::crd`] reports what the API server would refuse. Unknown fields are ignored
 //! here: mutation edits the original `serde_json::Value`, never a re-serialized copy.
 
 use serde::Deserialize;
 
-use crate::int_or_percent::IntOrPercent;
+use crate::kube::int_or_percent::IntOrPercent;
 
 /// The disruption reasons a budget can name (`Budget.Reasons` enum).
 #[derive(
@@ -211,10 +211,22 @@ impl NodePool {
     }
 }
 
+/// Parses the budget `nodes` form (`^((100|[0-9]{1,2})%|[0-9]+)$`); `None` otherwise.
+fn parse_nodes(s: &str) -> Option<IntOrPercent> {
+    if !crate::karpenter::patterns::is_budget_nodes(s) {
+        return None;
+    }
+    match s.strip_suffix('%') {
+        Some(p) => p.parse().ok().map(IntOrPercent::Percent),
+        // `[0-9]+` has no upper bound in the CRD; a count beyond u64 is unlimited in practice.
+        None => Some(IntOrPercent::Count(s.parse().unwrap_or(u64::MAX))),
+    }
+}
+
 impl Budget {
     /// `nodes`, defaulting to 10% per item as the CRD does.
     pub fn nodes(&self) -> Option<IntOrPercent> {
-        IntOrPercent::parse_nodes(self.nodes.as_deref().unwrap_or(DEFAULT_BUDGET_NODES))
+        parse_nodes(self.nodes.as_deref().unwrap_or(DEFAULT_BUDGET_NODES))
     }
 
     /// Absent = every reason; `[]` = none (Go decodes it to a non-nil empty slice).
@@ -234,6 +246,20 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_only_the_crd_nodes_form() {
+        assert_eq!(parse_nodes("10%"), Some(IntOrPercent::Percent(10)));
+        assert_eq!(parse_nodes("05%"), Some(IntOrPercent::Percent(5)));
+        assert_eq!(parse_nodes("0"), Some(IntOrPercent::Count(0)));
+        assert_eq!(parse_nodes("101%"), None);
+        assert_eq!(parse_nodes(" 1"), None);
+        assert_eq!(
+            parse_nodes("99999999999999999999999"),
+            Some(IntOrPercent::Count(u64::MAX))
+        );
+    }
+
     use serde_json::json;
 
     fn pool(spec: serde_json::Value) -> NodePool {

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Finding, Rule};
-use crate::int_or_percent::IntOrPercent;
-use crate::k8s::{Namespace, Pdb, Replicas, Workload};
+use crate::kube::int_or_percent::IntOrPercent;
+use crate::kube::objects::{Namespace, Pdb, Replicas, Workload};
 use crate::settings::Settings;
 use crate::yaml::to_yaml;
 
@@ -257,7 +257,7 @@ fn spreading(w: &Workload, warnings: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::Hpa;
+    use crate::kube::objects::Hpa;
     use serde::Deserialize;
     use serde_json::json;
 

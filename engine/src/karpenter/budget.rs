@@ -3,11 +3,11 @@
 //! horizon at once: each budget becomes a [`SpanSet`] of activity, and the horizon is cut into
 //! [`Segment`]s during which the same budgets are active.
 
-use crate::cron::{CronError, Schedule};
-use crate::duration::budget_duration_minutes;
-use crate::int_or_percent::IntOrPercent;
-use crate::nodepool::{Budget, Reason, Reasons};
-use crate::spans::{Minute, Span, SpanSet};
+use crate::calendar::spans::{Minute, Span, SpanSet};
+use crate::karpenter::cron::{CronError, Schedule};
+use crate::karpenter::duration::budget_duration_minutes;
+use crate::karpenter::nodepool::{Budget, Reason, Reasons};
+use crate::kube::int_or_percent::IntOrPercent;
 
 /// One budget over the horizon.
 #[derive(Clone, Debug)]
@@ -284,7 +284,7 @@ fn segments(activities: &[BudgetActivity], horizon: Span) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spans::MINUTES_PER_DAY;
+    use crate::calendar::spans::MINUTES_PER_DAY;
 
     const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
     const WEEK: Span = Span {

@@ -6,9 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::finding::{Finding, Rule};
-use crate::int_or_percent::IntOrPercent;
-use crate::k8s::{Budget, Namespace, Pdb, Workload};
-use crate::selector::{LabelIndex, Labels};
+use crate::kube::int_or_percent::IntOrPercent;
+use crate::kube::objects::{Budget, Namespace, Pdb, Workload};
+use crate::kube::selector::{LabelIndex, Labels};
 use std::collections::HashSet;
 
 pub fn check(object: &Value, ns: Option<&Namespace>) -> Vec<Finding> {
@@ -60,11 +60,15 @@ fn never_disrupts(budget: Budget, out: &mut Vec<Finding>) {
         _ => return,
     };
     out.push(
-        Finding::new(Rule::PdbNeverDisrupts, path, crate::k8s::show_value(value))
-            .problem(format!(
-                "this PDB allows no voluntary disruption at any replica count: {DRAIN_STALLS}."
-            ))
-            .fix("allow at least one pod to go: maxUnavailable: 1, or minAvailable: \"50%\""),
+        Finding::new(
+            Rule::PdbNeverDisrupts,
+            path,
+            crate::kube::objects::show_value(value),
+        )
+        .problem(format!(
+            "this PDB allows no voluntary disruption at any replica count: {DRAIN_STALLS}."
+        ))
+        .fix("allow at least one pod to go: maxUnavailable: 1, or minAvailable: \"50%\""),
     );
 }
 
@@ -200,7 +204,7 @@ impl Selected<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::k8s::{Hpa, Pod, Workload, list_workloads};
+    use crate::kube::objects::{Hpa, Pod, Workload, list_workloads};
     use serde_json::json;
 
     fn pdb(spec: Value) -> Value {

@@ -2,127 +2,26 @@
 //! field, the value, the danger and the exact fix.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::budget::{self, MAX_WINDOWS, Timeline, TimelineError};
-use crate::business_hours::{
-    self, FreezeGap, WindowRun, describe_local, push_utc_day_and_time, push_utc_time_of_day,
-};
-use crate::crd;
-use crate::cron::Schedule;
-use crate::duration::Seconds;
+use crate::calendar::spans::{Minute, SpanSet};
+use crate::calendar::wording::{describe_local, describe_when};
 use crate::finding::{Finding, Rule};
-use crate::int_or_percent::IntOrPercent;
-use crate::nodepool::{Budget, NodePool, Reason, Reasons};
+use crate::guards::nodepool::business_hours::FreezeGap;
+use crate::guards::nodepool::years::Years;
+use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
+use crate::karpenter::crd;
+use crate::karpenter::cron::Schedule;
+use crate::karpenter::duration::Seconds;
+use crate::karpenter::nodepool::{NodePool, Reason, Reasons};
+use crate::kube::int_or_percent::IntOrPercent;
 use crate::settings::{BusinessHours, Settings};
-use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
 use chrono_tz::Tz;
-
-/// Time-dependent rules look this far ahead of the evaluation instant: a full year, so that both
-/// daylight-saving offsets, month- and year-based schedules are all seen.
-pub const HORIZON_DAYS: i64 = 366;
-
-pub fn horizon(now: Minute) -> Span {
-    Span::new(now, now + HORIZON_DAYS * MINUTES_PER_DAY)
-}
 
 /// The pool sizes `maxBudgetNodes` is compared at when the pool's own size is not known.
 const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
-
-/// The year ahead of each budget list evaluated in one request (one instant, one settings), computed
-/// once: mutation and validation usually look at the same list, and its timeline and business-hours gap
-/// are most of the work. Never kept across requests.
-#[derive(Default)]
-pub struct Years {
-    entries: Vec<Year>,
-    /// The business windows of the horizon, from the request's settings, as weekly runs …
-    runs: Option<Vec<WindowRun>>,
-    /// … and one by one, for budgets that do not repeat weekly.
-    windows: Option<Vec<Span>>,
-}
-
-struct Year {
-    budgets: Vec<Budget>,
-    /// The first two weeks, when the budgets repeat weekly: all there is to judge and describe.
-    fortnight: Option<Timeline>,
-    /// The whole horizon, built only when the budgets do not repeat weekly.
-    timeline: Option<Result<Timeline, TimelineError>>,
-    gap: Option<Option<FreezeGap>>,
-}
-
-impl Years {
-    fn index(&mut self, budgets: &[Budget], now: Minute) -> usize {
-        if let Some(i) = self.entries.iter().position(|y| y.budgets == budgets) {
-            return i;
-        }
-        let fortnight = budget::repeat_weekly(budgets)
-            .then(|| Timeline::build(budgets, Span::new(now, now + 2 * MINUTES_PER_WEEK)).ok())
-            .flatten();
-        self.entries.push(Year {
-            budgets: budgets.to_vec(),
-            fortnight,
-            timeline: None,
-            gap: None,
-        });
-        self.entries.len() - 1
-    }
-
-    /// The budgets' first two weeks, if they repeat weekly.
-    pub fn fortnight(&mut self, budgets: &[Budget], now: Minute) -> Option<&Timeline> {
-        let i = self.index(budgets, now);
-        self.entries[i].fortnight.as_ref()
-    }
-
-    pub fn timeline(
-        &mut self,
-        budgets: &[Budget],
-        now: Minute,
-    ) -> &Result<Timeline, TimelineError> {
-        let i = self.index(budgets, now);
-        let year = &mut self.entries[i];
-        year.timeline
-            .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
-    }
-
-    /// The business minutes `freeze` leaves unfrozen (`None` also when the budgets have no timeline).
-    pub fn freeze_gap(
-        &mut self,
-        budgets: &[Budget],
-        now: Minute,
-        hours: &BusinessHours,
-        freeze: &[Reason],
-    ) -> Option<&FreezeGap> {
-        let i = self.index(budgets, now);
-        let Years {
-            entries,
-            runs,
-            windows,
-        } = self;
-        let runs = runs.get_or_insert_with(|| business_hours::utc_window_runs(hours, horizon(now)));
-        let year = &mut entries[i];
-        if year.gap.is_none() {
-            let gap = match &year.fortnight {
-                Some(fortnight) => {
-                    business_hours::weekly_freeze_gap(runs, freeze, fortnight, horizon(now))
-                }
-                None => year
-                    .timeline
-                    .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
-                    .as_ref()
-                    .ok()
-                    .and_then(|timeline| {
-                        let windows = windows.get_or_insert_with(|| business_hours::expand(runs));
-                        business_hours::freeze_gap(windows, freeze, timeline)
-                    }),
-            };
-            year.gap = Some(gap);
-        }
-        year.gap.as_ref().and_then(Option::as_ref)
-    }
-}
 
 /// Every finding for `object` (a NodePool as JSON); `old` is the stored object on UPDATE.
 pub fn check(
@@ -484,7 +383,7 @@ fn budget_max(
             pool.known_size().is_some(),
             sizes.now,
             timeline,
-            local_zone(settings),
+            settings.local_zone(),
         ));
     }
 }
@@ -634,56 +533,6 @@ fn excess_finding(
     }
 }
 
-/// The zone findings give local times in beside UTC: the business hours' (none for UTC itself).
-pub(crate) fn local_zone(settings: &Settings) -> Option<Tz> {
-    let zone = settings.business_hours.as_ref()?.timezone.0;
-    (zone != Tz::UTC).then_some(zone)
-}
-
-/// "at all times", or the first few UTC windows within `horizon` (each with its `local` time beside it)
-/// and how many hours a week they cover.
-pub(crate) fn describe_when(spans: &SpanSet, horizon: Span, local: Option<Tz>) -> String {
-    if spans.total() >= horizon.len() {
-        return "at all times".into();
-    }
-    let mut text = String::with_capacity(160);
-    text.push_str("during ");
-    for (i, span) in spans.spans().iter().take(3).enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        push_utc_span(&mut text, *span);
-        if let Some(zone) = local {
-            let _ = write!(text, " ({})", describe_local(zone, *span));
-        }
-    }
-    let more = spans.spans().len().saturating_sub(3);
-    let days = horizon.len() / MINUTES_PER_DAY;
-    if more > 0 {
-        let _ = write!(text, " and {more} more windows in the next {days} days");
-    }
-    let hours_a_week = spans.total() * 7 / days / 60;
-    let _ = write!(text, " ({hours_a_week}h a week on average)");
-    text
-}
-
-/// `Wed 2026-12-02 16:29-18:00 UTC`, or `Fri 2026-12-04 09:00 → Mon 2026-12-07 00:00 UTC` across midnight.
-fn push_utc_span(out: &mut String, span: Span) {
-    push_utc_day_and_time(out, span.start);
-    if span.start.div_euclid(MINUTES_PER_DAY) == (span.end - 1).div_euclid(MINUTES_PER_DAY) {
-        out.push('-');
-        if span.end.rem_euclid(MINUTES_PER_DAY) == 0 {
-            out.push_str("24:00"); // Until midnight: "09:00-00:00" reads backwards.
-        } else {
-            push_utc_time_of_day(out, span.end);
-        }
-    } else {
-        out.push_str(" → ");
-        push_utc_day_and_time(out, span.end);
-    }
-    out.push_str(" UTC");
-}
-
 fn business_hours_frozen(
     hours: &BusinessHours,
     gap: &FreezeGap,
@@ -772,6 +621,7 @@ fn drift_blocked(timeline: &Timeline, out: &mut Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Span};
     use serde_json::json;
 
     /// 2026-11-24T06:43Z = 15:43 KST on a Tuesday: when the outage began.

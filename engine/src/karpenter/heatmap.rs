@@ -4,9 +4,9 @@
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-use crate::budget::{MAX_WINDOWS, Timeline, TimelineError};
-use crate::nodepool::{NodePool, Reason};
-use crate::spans::{Minute, Span};
+use crate::calendar::spans::{Minute, Span};
+use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
+use crate::karpenter::nodepool::{NodePool, Reason};
 
 /// `Allowed(n)` concurrent disruptions (0 = frozen), or `Unbounded` when no budget applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::int_or_percent::IntOrPercent;
-use crate::selector::{LabelSelector, Labels};
+use crate::kube::int_or_percent::IntOrPercent;
+use crate::kube::selector::{LabelSelector, Labels};
 
 /// The value under `keys` (object fields, outermost first). `Value::pointer` finds the same, but unescapes
 /// every token of its path into a new string first.

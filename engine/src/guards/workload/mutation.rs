@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::k8s::{at, at_mut};
+use crate::kube::objects::{at, at_mut};
 use crate::settings::{AntiAffinity, Settings, TopologySpread};
 
 pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {
@@ -99,7 +99,7 @@ fn pod_selector(object: &Value) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::selector::LabelSelector;
+    use crate::kube::selector::LabelSelector;
 
     fn deployment(replicas: i64) -> Value {
         json!({"apiVersion": "apps/v1", "kind": "Deployment",

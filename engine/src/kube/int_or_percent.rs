@@ -11,18 +11,6 @@ pub enum IntOrPercent {
 }
 
 impl IntOrPercent {
-    /// Parses the budget `nodes` form (`^((100|[0-9]{1,2})%|[0-9]+)$`); `None` otherwise.
-    pub fn parse_nodes(s: &str) -> Option<IntOrPercent> {
-        if !crate::patterns::is_budget_nodes(s) {
-            return None;
-        }
-        match s.strip_suffix('%') {
-            Some(p) => p.parse().ok().map(IntOrPercent::Percent),
-            // `[0-9]+` has no upper bound in the CRD; a count beyond u64 is unlimited in practice.
-            None => Some(IntOrPercent::Count(s.parse().unwrap_or(u64::MAX))),
-        }
-    }
-
     /// The value for a total of `n`, percentages rounded **up**: Karpenter's `GetAllowedDisruptions` uses
     /// `intstr.GetScaledValueFromIntOrPercent(…, roundUp=true)`, "the same as how Kubernetes handles
     /// MaxUnavailable with PDBs" (`pkg/apis/v1/nodepool.go`).
@@ -141,25 +129,6 @@ mod tests {
             IntOrPercent::Count(5).resolve(2),
             5,
             "absolute counts ignore the pool size"
-        );
-    }
-
-    #[test]
-    fn parses_only_the_crd_nodes_form() {
-        assert_eq!(
-            IntOrPercent::parse_nodes("10%"),
-            Some(IntOrPercent::Percent(10))
-        );
-        assert_eq!(
-            IntOrPercent::parse_nodes("05%"),
-            Some(IntOrPercent::Percent(5))
-        );
-        assert_eq!(IntOrPercent::parse_nodes("0"), Some(IntOrPercent::Count(0)));
-        assert_eq!(IntOrPercent::parse_nodes("101%"), None);
-        assert_eq!(IntOrPercent::parse_nodes(" 1"), None);
-        assert_eq!(
-            IntOrPercent::parse_nodes("99999999999999999999999"),
-            Some(IntOrPercent::Count(u64::MAX))
         );
     }
 

@@ -8,8 +8,8 @@
 use serde_json::{Map, Value};
 
 use crate::finding::{Finding, Rule, show};
-use crate::k8s::at;
-use crate::patterns;
+use crate::karpenter::patterns;
+use crate::kube::objects::at;
 
 type Object = Map<String, Value>;
 
@@ -403,7 +403,7 @@ impl Walker {
         let Some(items) = self.array(
             budgets,
             "spec.disruption.budgets",
-            crate::budget::MAX_BUDGETS,
+            crate::karpenter::budget::MAX_BUDGETS,
         ) else {
             return;
         };

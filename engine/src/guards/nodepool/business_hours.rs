@@ -4,16 +4,15 @@
 //! 09:00-18:00 moves in UTC twice a year where daylight saving applies, and may start on the previous
 //! UTC day (Australia/Sydney) or end on the next (America/Los_Angeles).
 
-use std::fmt::Write as _;
-
-use chrono::{DateTime, Datelike, Offset as _, TimeZone as _, Timelike};
+use chrono::{DateTime, Offset as _, TimeZone as _};
 use chrono_tz::Tz;
 
-use crate::budget::Timeline;
-use crate::duration::format_budget_duration;
-use crate::nodepool::{Reason, Reasons};
+use crate::calendar::civil::weekday;
+use crate::calendar::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
+use crate::karpenter::budget::Timeline;
+use crate::karpenter::duration::format_budget_duration;
+use crate::karpenter::nodepool::{Reason, Reasons};
 use crate::settings::BusinessHours;
-use crate::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
 
 /// The business windows that overlap `horizon`, as UTC spans in order (not clipped, so that a window
 /// already under way keeps its true start).
@@ -92,7 +91,6 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
         .iter()
         .fold(0, |bits, d| bits | 1 << d.0.num_days_from_sunday());
     // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
-    let weekday = |day: Minute| (day + 4).rem_euclid(7);
     let (start, end) = (Minute::from(hours.start.0), Minute::from(hours.end.0));
     let length = if end > start {
         end - start
@@ -296,7 +294,7 @@ pub fn freeze_budgets(windows: &[Span], reasons: Option<Reasons>) -> Vec<FreezeB
     let mut groups: Vec<(Minute, u8, Minute)> = Vec::new();
     for w in windows {
         let start_of_day = w.start.rem_euclid(MINUTES_PER_DAY);
-        let weekday = (w.start.div_euclid(MINUTES_PER_DAY) + 4).rem_euclid(7) as u8;
+        let weekday = weekday(w.start.div_euclid(MINUTES_PER_DAY)) as u8;
         match groups.iter_mut().find(|g| g.0 == start_of_day) {
             Some(g) => {
                 g.1 |= 1 << weekday;
@@ -338,108 +336,6 @@ fn weekday_list(bits: u8) -> String {
         d += 1;
     }
     parts.join(",")
-}
-
-/// `Mon 2026-11-23 09:00-18:00 KST` (or `… → Tue 2026-11-24 06:00 PST` across midnight).
-pub fn describe_local(tz: Tz, span: Span) -> String {
-    let (Some(start), Some(end)) = (
-        tz.timestamp_opt(span.start * 60, 0).single(),
-        tz.timestamp_opt(span.end * 60, 0).single(),
-    ) else {
-        return format!("minutes {}-{}", span.start, span.end);
-    };
-    let zone = end.offset(); // Displays as `%Z` does: the abbreviation.
-    let last_minute = end.checked_sub_signed(chrono::TimeDelta::minutes(1));
-    if last_minute.is_some_and(|last| last.date_naive() == start.date_naive()) {
-        // Until midnight reads "24:00", not a backwards "00:00".
-        let end_time = match (end.hour(), end.minute()) {
-            (0, 0) => "24:00".to_string(),
-            _ => time_of_day(&end),
-        };
-        format!("{}-{end_time} {zone}", day_and_time(&start))
-    } else {
-        format!("{} → {} {zone}", day_and_time(&start), day_and_time(&end))
-    }
-}
-
-/// `Mon 2026-11-23 09:00`, as `%a %Y-%m-%d %H:%M` prints it, without parsing a pattern or padding
-/// through `fmt` each time (messages show many of these).
-pub(crate) fn day_and_time<T: Datelike + Timelike>(t: &T) -> String {
-    let mut out = String::with_capacity(20);
-    out.push_str(match t.weekday() {
-        chrono::Weekday::Mon => "Mon",
-        chrono::Weekday::Tue => "Tue",
-        chrono::Weekday::Wed => "Wed",
-        chrono::Weekday::Thu => "Thu",
-        chrono::Weekday::Fri => "Fri",
-        chrono::Weekday::Sat => "Sat",
-        chrono::Weekday::Sun => "Sun",
-    });
-    out.push(' ');
-    match u32::try_from(t.year()) {
-        Ok(year @ 1000..=9999) => {
-            push_two_digits(&mut out, year / 100);
-            push_two_digits(&mut out, year % 100);
-        }
-        _ => {
-            let _ = write!(out, "{:04}", t.year());
-        }
-    }
-    out.push('-');
-    push_two_digits(&mut out, t.month());
-    out.push('-');
-    push_two_digits(&mut out, t.day());
-    out.push(' ');
-    out.push_str(&time_of_day(t));
-    out
-}
-
-/// `09:00`, as `%H:%M`.
-pub(crate) fn time_of_day<T: Timelike>(t: &T) -> String {
-    let mut out = String::with_capacity(5);
-    push_two_digits(&mut out, t.hour());
-    out.push(':');
-    push_two_digits(&mut out, t.minute());
-    out
-}
-
-/// [`day_and_time`] of a UTC minute, written straight from the civil date: messages describe many.
-pub(crate) fn push_utc_day_and_time(out: &mut String, minute: Minute) {
-    let days = minute.div_euclid(MINUTES_PER_DAY);
-    // 1970-01-01 was a Thursday.
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    out.push_str(WEEKDAYS[days.rem_euclid(7) as usize]);
-    out.push(' ');
-    let (year, month, day) = crate::cron::civil_from_days(days);
-    match u32::try_from(year) {
-        Ok(year @ 1000..=9999) => {
-            push_two_digits(out, year / 100);
-            push_two_digits(out, year % 100);
-        }
-        _ => {
-            let _ = write!(out, "{year:04}");
-        }
-    }
-    out.push('-');
-    push_two_digits(out, month);
-    out.push('-');
-    push_two_digits(out, day);
-    out.push(' ');
-    push_utc_time_of_day(out, minute);
-}
-
-/// [`time_of_day`] of a UTC minute.
-pub(crate) fn push_utc_time_of_day(out: &mut String, minute: Minute) {
-    let of_day = minute.rem_euclid(MINUTES_PER_DAY) as u32;
-    push_two_digits(out, of_day / 60);
-    out.push(':');
-    push_two_digits(out, of_day % 60);
-}
-
-/// `n` (below 100) as two digits.
-fn push_two_digits(out: &mut String, n: u32) {
-    out.push(char::from(b'0' + (n / 10 % 10) as u8));
-    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Business minutes that some reason to freeze can still be disrupted in, with the budgets that close them.
@@ -496,7 +392,7 @@ pub fn freeze_gap(windows: &[Span], freeze: &[Reason], timeline: &Timeline) -> O
     Some(gap(reasons, unfrozen, windows.len(), &windows, freeze))
 }
 
-/// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::budget::repeat_weekly), from their
+/// [`freeze_gap`] over `horizon` for budgets that [repeat weekly](crate::karpenter::budget::repeat_weekly), from their
 /// timeline over the horizon's first two weeks (`fortnight`) and the business windows as weekly runs
 /// ([`utc_window_runs`]): a window (at most about a day long) is judged by its copy there, one week apart,
 /// and the windows of a run share one judgement. A fortnight shorter than two weeks leaves late copies
@@ -639,8 +535,10 @@ fn gap(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cron::Schedule;
+    use crate::calendar::wording::{describe_local, push_utc_day_and_time};
+    use crate::karpenter::cron::Schedule;
     use crate::settings::Settings;
+    use chrono::Datelike;
 
     /// 2026-11-23T00:00Z, a Monday.
     const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
@@ -710,7 +608,7 @@ mod tests {
         let mut frozen = SpanSet::new();
         for b in budgets {
             let s = Schedule::parse(&b.schedule).unwrap();
-            let d = crate::duration::budget_duration_minutes(&b.duration).unwrap();
+            let d = crate::karpenter::duration::budget_duration_minutes(&b.duration).unwrap();
             frozen = frozen.union(&s.activity(
                 YEAR.start - 2 * MINUTES_PER_DAY,
                 YEAR.end + 2 * MINUTES_PER_DAY,
@@ -906,7 +804,7 @@ mod tests {
         let b = FreezeBudget {
             schedule: "0 0 * * 1-5".into(),
             duration: "9h".into(),
-            reasons: Some(Reasons::of(&[crate::nodepool::Reason::Empty])),
+            reasons: Some(Reasons::of(&[crate::karpenter::nodepool::Reason::Empty])),
         };
         assert_eq!(
             b.to_yaml(2),

@@ -5,12 +5,12 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::budget::MAX_BUDGETS;
-use crate::crd;
-use crate::nodepool::{Budget, DEFAULT_BUDGET_NODES, DEFAULT_CONSOLIDATE_AFTER};
-use crate::nodepool_rules::Years;
+use crate::calendar::spans::Minute;
+use crate::guards::nodepool::years::Years;
+use crate::karpenter::budget::MAX_BUDGETS;
+use crate::karpenter::crd;
+use crate::karpenter::nodepool::{Budget, DEFAULT_BUDGET_NODES, DEFAULT_CONSOLIDATE_AFTER};
 use crate::settings::Settings;
-use crate::spans::Minute;
 
 /// Mutates `object` in place and returns one line per change (empty: nothing changed).
 /// CRD-invalid objects are left alone: validation explains what to fix first.
@@ -104,8 +104,8 @@ pub fn mutate_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nodepool_rules::check;
-    use crate::spans::MINUTES_PER_DAY;
+    use crate::calendar::spans::MINUTES_PER_DAY;
+    use crate::guards::nodepool::rules::check;
 
     const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
 
@@ -215,8 +215,8 @@ mod tests {
     fn freeze_reasons_subset_is_written_and_switches_are_honoured() {
         let mut s = settings("Asia/Seoul");
         s.node_pools.freeze_reasons = vec![
-            crate::nodepool::Reason::Underutilized,
-            crate::nodepool::Reason::Empty,
+            crate::karpenter::nodepool::Reason::Underutilized,
+            crate::karpenter::nodepool::Reason::Empty,
         ];
         let mut p = pool(Some(
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),

@@ -63,7 +63,7 @@ impl fmt::Display for Seconds {
 
 /// A budget duration (`^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$`) in whole minutes.
 pub fn budget_duration_minutes(s: &str) -> Option<i64> {
-    if !crate::patterns::is_budget_duration(s) {
+    if !crate::karpenter::patterns::is_budget_duration(s) {
         return None;
     }
     Seconds::parse(s).map(Seconds::minutes)

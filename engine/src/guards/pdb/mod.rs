@@ -1,0 +1,4 @@
+//! The PodDisruptionBudget guard.
+
+pub mod mutation;
+pub mod rules;

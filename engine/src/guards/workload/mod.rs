@@ -1,0 +1,4 @@
+//! The Deployment and StatefulSet guard.
+
+pub mod mutation;
+pub mod rules;

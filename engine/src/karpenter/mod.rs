@@ -1,0 +1,10 @@
+//! Karpenter's NodePool as Karpenter v1.14.1 reads it: the CRD's schema and patterns, robfig cron
+//! schedules, durations, and the disruption budgets' timeline.
+
+pub mod budget;
+pub mod crd;
+pub mod cron;
+pub mod duration;
+pub mod heatmap;
+pub mod nodepool;
+pub mod patterns;
