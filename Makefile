@@ -29,7 +29,7 @@ lint: | wasm-target
 	$(CARGO) $(CARGO_FLAGS) clippy --target wasm32-wasip1 -p disruption-guard -- -D warnings
 
 unit-tests:
-	$(CARGO) $(CARGO_FLAGS) test -p disruption-guard-engine -p disruption-guard -p disruption-guard-cli
+	$(CARGO) $(CARGO_FLAGS) test --workspace --exclude e2e-tests
 
 # The always-on suite runs policy.wasm in wasmtime; kwctl suites (*.bats) run only when kwctl is installed.
 e2e-tests: policy.wasm

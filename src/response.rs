@@ -10,8 +10,12 @@ use kubewarden_policy_sdk::wapc_guest::prelude::CallResult;
 
 pub fn decide(decision: Decision, kind: &str, request: &KubernetesAdmissionRequest) -> CallResult {
     match decision {
-        Decision::Accept(warnings) => accept(warnings),
-        Decision::Mutate(object, changes, warnings) => {
+        Decision::Accept { warnings } => accept(warnings),
+        Decision::Mutate {
+            object,
+            changes,
+            warnings,
+        } => {
             let mut lines: Vec<String> = changes
                 .into_iter()
                 .map(|c| format!("disruption-guard {c}"))
@@ -19,7 +23,7 @@ pub fn decide(decision: Decision, kind: &str, request: &KubernetesAdmissionReque
             lines.extend(warnings);
             answer(true, None, Some(object), lines)
         }
-        Decision::Reject(findings) => reject(render(kind, object_name(request), &findings)),
+        Decision::Reject { findings } => reject(render(kind, object_name(request), &findings)),
     }
 }
 

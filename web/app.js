@@ -75,7 +75,7 @@ function draw(result) {
   verdict.className = result.verdict;
   for (const f of result.findings) {
     const li = document.createElement("li");
-    li.textContent = f.text;
+    li.textContent = f.message;
     li.dataset.rule = f.rule;
     $("findings").append(li);
   }

@@ -10,7 +10,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::capacity;
-use disruption_guard_engine::finding::Finding;
 use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
 use disruption_guard_engine::karpenter::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
@@ -285,9 +284,7 @@ fn check(
         Output::Json => print_json(buf, &verdicts)?,
         Output::Junit => print_junit(buf, &verdicts),
     }
-    let rejected = verdicts
-        .iter()
-        .any(|v| matches!(v.decision, Decision::Reject(_)));
+    let rejected = verdicts.iter().any(|v| v.decision.is_reject());
     Ok(if rejected {
         ExitCode::from(1)
     } else {
@@ -325,14 +322,6 @@ fn namespace_snapshot(cluster: &Cluster, ns: &str) -> Namespace {
     }
 }
 
-fn verdict_word(d: &Decision) -> &'static str {
-    match d {
-        Decision::Accept(_) => "accepted",
-        Decision::Mutate(..) => "mutated",
-        Decision::Reject(_) => "rejected",
-    }
-}
-
 fn print_table(buf: &mut String, verdicts: &[Verdict]) {
     out!(
         buf,
@@ -344,7 +333,7 @@ fn print_table(buf: &mut String, verdicts: &[Verdict]) {
     );
     for v in verdicts {
         let rules: Vec<&str> = match &v.decision {
-            Decision::Reject(f) => f.iter().map(|f| f.rule.id()).collect(),
+            Decision::Reject { findings: f } => f.iter().map(|f| f.rule.id()).collect(),
             _ => Vec::new(),
         };
         out!(
@@ -353,17 +342,17 @@ fn print_table(buf: &mut String, verdicts: &[Verdict]) {
             v.kind,
             v.namespace,
             v.name,
-            verdict_word(&v.decision),
+            v.decision.verdict(),
             rules.join(", ")
         );
     }
     for v in verdicts {
         let lines: Vec<String> = match &v.decision {
-            Decision::Reject(findings) => findings.iter().map(ToString::to_string).collect(),
-            Decision::Mutate(_, changes, warnings) => {
-                changes.iter().chain(warnings).cloned().collect()
-            }
-            Decision::Accept(warnings) => warnings.clone(),
+            Decision::Reject { findings } => findings.iter().map(ToString::to_string).collect(),
+            Decision::Mutate {
+                changes, warnings, ..
+            } => changes.iter().chain(warnings).cloned().collect(),
+            Decision::Accept { warnings } => warnings.clone(),
         };
         if lines.is_empty() {
             continue;
@@ -384,23 +373,15 @@ fn print_table(buf: &mut String, verdicts: &[Verdict]) {
     }
 }
 
-fn finding_json(f: &Finding) -> Value {
-    json!({"rule": f.rule.id(), "path": f.path, "value": f.value, "problem": f.problem, "fix": f.fix})
-}
-
 fn print_json(buf: &mut String, verdicts: &[Verdict]) -> Result<(), String> {
     let items: Vec<Value> = verdicts
         .iter()
         .map(|v| {
-            let mut item = json!({"kind": v.kind, "namespace": v.namespace, "name": v.name, "verdict": verdict_word(&v.decision)});
-            match &v.decision {
-                Decision::Reject(f) => item["findings"] = f.iter().map(finding_json).collect(),
-                Decision::Mutate(object, changes, warnings) => {
-                    item["changes"] = json!(changes);
-                    item["warnings"] = json!(warnings);
-                    item["mutated"] = object.clone();
-                }
-                Decision::Accept(warnings) => item["warnings"] = json!(warnings),
+            let mut item = json!({"kind": v.kind, "namespace": v.namespace, "name": v.name});
+            if let (Some(item), Value::Object(decision)) =
+                (item.as_object_mut(), v.decision.to_json())
+            {
+                item.extend(decision);
             }
             if let Some(report) = &v.capacity {
                 item["capacity"] = report.clone();
@@ -420,10 +401,7 @@ fn print_json(buf: &mut String, verdicts: &[Verdict]) -> Result<(), String> {
 /// line: where it was read), failed when rejected, with the rule ids as the message and each finding in
 /// full as the text.
 fn print_junit(buf: &mut String, verdicts: &[Verdict]) {
-    let failures = verdicts
-        .iter()
-        .filter(|v| matches!(v.decision, Decision::Reject(_)))
-        .count();
+    let failures = verdicts.iter().filter(|v| v.decision.is_reject()).count();
     let tests = verdicts.len();
     out!(buf, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     out!(
@@ -447,7 +425,7 @@ fn print_junit(buf: &mut String, verdicts: &[Verdict]) {
             xml_escape(&v.source.file),
             v.source.line
         );
-        let Decision::Reject(findings) = &v.decision else {
+        let Decision::Reject { findings } = &v.decision else {
             out!(buf, "{case}/>");
             continue;
         };

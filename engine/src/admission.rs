@@ -19,11 +19,53 @@ use crate::update;
 #[derive(Debug)]
 pub enum Decision {
     /// Accepted as is, with warnings to show the user.
-    Accept(Vec<String>),
-    /// The mutated object, one line per change, and warnings.
-    Mutate(Value, Vec<String>, Vec<String>),
-    /// Findings about the object.
-    Reject(Vec<Finding>),
+    Accept { warnings: Vec<String> },
+    /// Accepted as `object`, the mutated object, with one line per change.
+    Mutate {
+        object: Value,
+        changes: Vec<String>,
+        warnings: Vec<String>,
+    },
+    /// Rejected for these findings.
+    Reject { findings: Vec<Finding> },
+}
+
+impl Decision {
+    /// `accepted`, `mutated` or `rejected`.
+    pub fn verdict(&self) -> &'static str {
+        match self {
+            Decision::Accept { .. } => "accepted",
+            Decision::Mutate { .. } => "mutated",
+            Decision::Reject { .. } => "rejected",
+        }
+    }
+
+    pub fn is_reject(&self) -> bool {
+        matches!(self, Decision::Reject { .. })
+    }
+
+    /// The decision as the CLI and the browser page show it: `verdict`, `findings`, `changes`, `warnings`,
+    /// and the `mutated` object when there is one.
+    pub fn to_json(&self) -> Value {
+        let none: &[String] = &[];
+        let (findings, changes, warnings): (&[Finding], &[String], &[String]) = match self {
+            Decision::Accept { warnings } => (&[], none, warnings),
+            Decision::Mutate {
+                changes, warnings, ..
+            } => (&[], changes, warnings),
+            Decision::Reject { findings } => (findings, none, none),
+        };
+        let mut json = serde_json::json!({
+            "verdict": self.verdict(),
+            "findings": findings,
+            "changes": changes,
+            "warnings": warnings,
+        });
+        if let Decision::Mutate { object, .. } = self {
+            json["mutated"] = object.clone();
+        }
+        json
+    }
 }
 
 /// The result of context-aware lookups: `Err` says what failed.
@@ -44,15 +86,19 @@ pub fn settled(
     judge: impl FnOnce() -> Decision,
 ) -> Option<Decision> {
     if update::is_deleting(object) {
-        return Some(Decision::Accept(Vec::new()));
+        return Some(Decision::Accept {
+            warnings: Vec::new(),
+        });
     }
     if !update::unchanged(object, old?, &["spec"]) {
         return None;
     }
-    Some(Decision::Accept(match judge() {
-        Decision::Reject(findings) => update::warnings(&findings, kind),
-        Decision::Accept(warnings) | Decision::Mutate(_, _, warnings) => warnings,
-    }))
+    Some(Decision::Accept {
+        warnings: match judge() {
+            Decision::Reject { findings } => update::warnings(&findings, kind),
+            Decision::Accept { warnings } | Decision::Mutate { warnings, .. } => warnings,
+        },
+    })
 }
 
 /// `old`: the stored object, on UPDATE. `cluster`: the pool's nodes and what runs on them, for the capacity
@@ -138,7 +184,7 @@ pub fn nodepool(
             }
         };
     }
-    Decision::Reject(before)
+    Decision::Reject { findings: before }
 }
 
 /// `old`: the stored PDB, on UPDATE. `lookup`: its namespace (`None`: not looked up, the context-aware
@@ -263,11 +309,13 @@ pub fn scale(
     };
     let blocking = workload_rules::pdb_blocks(&scaled.workload, to, &scaled.pdbs);
     if blocking.is_empty() {
-        Decision::Accept(warnings)
+        Decision::Accept { warnings }
     } else if workload_rules::pdb_blocks(&scaled.workload, from, &scaled.pdbs).is_empty() {
-        Decision::Reject(blocking)
+        Decision::Reject { findings: blocking }
     } else {
-        Decision::Accept(update::warnings(&blocking, kind))
+        Decision::Accept {
+            warnings: update::warnings(&blocking, kind),
+        }
     }
 }
 
@@ -301,11 +349,15 @@ fn finish(
     warnings: Vec<String>,
 ) -> Decision {
     if !findings.is_empty() {
-        Decision::Reject(findings)
+        Decision::Reject { findings }
     } else if changes.is_empty() {
-        Decision::Accept(warnings)
+        Decision::Accept { warnings }
     } else {
-        Decision::Mutate(mutated, changes, warnings)
+        Decision::Mutate {
+            object: mutated,
+            changes,
+            warnings,
+        }
     }
 }
 
@@ -338,7 +390,7 @@ mod tests {
         let incident = pool(
             json!({"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "30s", "budgets": [{"nodes": "100%"}]}),
         );
-        let Decision::Reject(findings) = nodepool(&incident, None, &seoul(), NOW, None) else {
+        let Decision::Reject { findings } = nodepool(&incident, None, &seoul(), NOW, None) else {
             panic!("must reject")
         };
         let max = findings
@@ -360,7 +412,8 @@ mod tests {
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
         );
         let refused = Err("listing Node (v1) cluster-wide failed: forbidden".to_string());
-        let Decision::Reject(findings) = nodepool(&no_freeze, None, &seoul(), NOW, Some(refused))
+        let Decision::Reject { findings } =
+            nodepool(&no_freeze, None, &seoul(), NOW, Some(refused))
         else {
             panic!("must reject")
         };
@@ -377,12 +430,14 @@ mod tests {
             "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
         );
         assert!(
-            matches!(nodepool(&fixed, None, &seoul(), NOW, None), Decision::Accept(w) if w.is_empty())
+            matches!(nodepool(&fixed, None, &seoul(), NOW, None), Decision::Accept { warnings: w } if w.is_empty())
         );
         let no_freeze = pool(
             json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}),
         );
-        let Decision::Mutate(m, changes, _) = nodepool(&no_freeze, None, &seoul(), NOW, None)
+        let Decision::Mutate {
+            object: m, changes, ..
+        } = nodepool(&no_freeze, None, &seoul(), NOW, None)
         else {
             panic!("must mutate")
         };

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
 /// Every rule, with a stable id (the README's rule reference lists them in this order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rule {
@@ -104,6 +106,21 @@ pub struct Finding {
     pub problem: String,
     /// The exact change that fixes it.
     pub fix: String,
+}
+
+/// A finding as JSON, the same for the CLI, the browser page and tests: its pieces and the `message` line
+/// the policy's rejection shows.
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(6))?;
+        map.serialize_entry("rule", self.rule.id())?;
+        map.serialize_entry("path", &self.path)?;
+        map.serialize_entry("value", &self.value)?;
+        map.serialize_entry("problem", &self.problem)?;
+        map.serialize_entry("fix", &self.fix)?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
 }
 
 impl Finding {

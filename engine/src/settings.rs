@@ -1,4 +1,4 @@
-//! Policy settings (SPEC §2). Every key is optional; unknown keys and bad values are refused with a
+//! Policy settings. Every key is optional; unknown keys and bad values are refused with a
 //! sentence that names the key, so `kwctl` and PolicyServer fail at load time, not on the first request.
 
 use std::fmt;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::{Map, Value};
 
 use crate::karpenter::duration::Seconds;
-use crate::karpenter::nodepool::Reason;
+use crate::karpenter::nodepool::{ConsolidationPolicy, Reason};
 use crate::kube::int_or_percent::IntOrPercent;
 
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -75,23 +75,6 @@ impl Default for NodePoolSettings {
             freeze_reasons: Reason::ALL.to_vec(),
             inject_freeze: true,
             inject_defaults: true,
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
-pub enum ConsolidationPolicy {
-    WhenEmpty,
-    WhenEmptyOrUnderutilized,
-    Balanced,
-}
-
-impl ConsolidationPolicy {
-    pub fn name(self) -> &'static str {
-        match self {
-            ConsolidationPolicy::WhenEmpty => "WhenEmpty",
-            ConsolidationPolicy::WhenEmptyOrUnderutilized => "WhenEmptyOrUnderutilized",
-            ConsolidationPolicy::Balanced => "Balanced",
         }
     }
 }
@@ -260,9 +243,13 @@ impl Settings {
         if np.allowed_consolidation_policies.is_empty() {
             problem(
                 "nodePools.allowedConsolidationPolicies",
-                "nodePools.allowedConsolidationPolicies is empty: no NodePool could ever be admitted; \
-                 list at least one of WhenEmpty, WhenEmptyOrUnderutilized, Balanced"
-                    .into(),
+                format!(
+                    "nodePools.allowedConsolidationPolicies is empty: no NodePool could ever be admitted; \
+                     list at least one of {}",
+                    ConsolidationPolicy::ALL
+                        .map(ConsolidationPolicy::name)
+                        .join(", ")
+                ),
             );
         }
         if let IntOrPercent::Percent(p) = np.max_budget_nodes

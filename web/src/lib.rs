@@ -75,18 +75,6 @@ fn run(
         now,
         with_capacity.then_some(Ok(&cluster)),
     );
-    let (verdict, findings, changes) = match &decision {
-        Decision::Accept(_) => ("accepted", Vec::new(), Vec::new()),
-        Decision::Mutate(_, changes, _) => ("mutated", Vec::new(), changes.clone()),
-        Decision::Reject(f) => (
-            "rejected",
-            f.iter()
-                .map(|f| json!({"rule": f.rule.id(), "text": f.to_string()}))
-                .collect(),
-            Vec::new(),
-        ),
-    };
-
     // The week as admitted: the mutated pool when the policy changes it, with the pool as submitted beside.
     let week = |object: &Value| -> Result<Value, String> {
         let pool = NodePool::deserialize(object)
@@ -100,7 +88,9 @@ fn run(
         })
     };
     let (grid, submitted) = match &decision {
-        Decision::Mutate(admitted, ..) => (week(admitted)?, week(&object)?),
+        Decision::Mutate {
+            object: admitted, ..
+        } => (week(admitted)?, week(&object)?),
         _ => (week(&object)?, Value::Null),
     };
     // Business hours in the grid's zone (local wall clock), to outline them.
@@ -117,10 +107,11 @@ fn run(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
+    let shown = decision.to_json();
     Ok(json!({
-        "verdict": verdict,
-        "findings": findings,
-        "changes": changes,
+        "verdict": shown["verdict"],
+        "findings": shown["findings"],
+        "changes": shown["changes"],
         "grid": grid,
         "submitted": submitted,
         "zone": zone.name(),
@@ -193,7 +184,7 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .filter_map(|f| f["text"].as_str())
+            .filter_map(|f| f["message"].as_str())
             .collect();
         assert!(
             texts

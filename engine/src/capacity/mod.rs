@@ -1,4 +1,4 @@
-//! The capacity calculator (SPEC §5): can the node drains a NodePool's budgets allow at once take a
+//! The capacity calculator: can the node drains a NodePool's budgets allow at once take a
 //! workload below its availability floor?
 //!
 //! Over a week from the evaluation instant, the budget timeline gives, for every stretch of time, how many of
@@ -12,7 +12,6 @@ use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, Rule};
 use crate::karpenter::budget::Timeline;
-use crate::kube::int_or_percent::IntOrPercent;
 use serde::Deserialize;
 
 use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
@@ -257,26 +256,14 @@ fn workload_risk(
         .copied()
         .filter(|p| p.selects(w.pod_labels()))
         .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
-    let (floor, floor_source, protection) = match (pdb, tgp) {
-        (Some(p), tgp) => {
-            let floor = p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0);
-            let protection = match tgp {
-                Some(t) => Protection::PdbBypassed {
-                    pdb: p.name().to_string(),
-                    termination_grace_period: t.to_string(),
-                },
-                None => Protection::Pdb(p.name().to_string()),
-            };
-            (floor, format!("PDB {}", p.name()), protection)
-        }
-        (None, _) => {
-            let floor = settings.workloads.availability_floor;
-            (
-                floor.resolve(replicas),
-                format!("availabilityFloor {}", show(floor)),
-                Protection::None,
-            )
-        }
+    let (floor, floor_source) = availability_floor(pdb, replicas, settings);
+    let protection = match (pdb, tgp) {
+        (Some(p), Some(t)) => Protection::PdbBypassed {
+            pdb: p.name().to_string(),
+            termination_grace_period: t.to_string(),
+        },
+        (Some(p), None) => Protection::Pdb(p.name().to_string()),
+        (None, _) => Protection::None,
     };
     let mut risk = WorkloadRisk {
         namespace: ns.unwrap_or_default().to_string(),
@@ -462,10 +449,21 @@ pub fn check(
     }
 }
 
-fn show(v: IntOrPercent) -> String {
-    match v {
-        IntOrPercent::Count(c) => c.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
+/// How many of `replicas` pods must stay available, and why: the protecting PDB's floor, or the settings'
+/// `availabilityFloor` when no PDB protects the workload.
+fn availability_floor(pdb: Option<&Pdb>, replicas: u64, settings: &Settings) -> (u64, String) {
+    match pdb {
+        Some(p) => (
+            p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0),
+            format!("PDB {}", p.name()),
+        ),
+        None => {
+            let floor = settings.workloads.availability_floor;
+            (
+                floor.resolve(replicas),
+                format!("availabilityFloor {floor}"),
+            )
+        }
     }
 }
 
@@ -616,19 +614,10 @@ pub fn workload_findings(
         };
         let drains = drains(&timeline, evicting_reasons(pool), size);
         let per_node = placement.per_node(replicas, size).max(1);
-        let (floor, source) = match pdb {
-            Some(p) => (
-                p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0),
-                format!("PDB {}, bypassed by terminationGracePeriod", p.name()),
-            ),
-            None => {
-                let f = settings.workloads.availability_floor;
-                (
-                    f.resolve(replicas),
-                    format!("availabilityFloor {}", show(f)),
-                )
-            }
-        };
+        let (floor, mut source) = availability_floor(pdb, replicas, settings);
+        if pdb.is_some() {
+            source.push_str(", bypassed by terminationGracePeriod");
+        }
         let lost = |k: u64| (k.saturating_mul(per_node)).min(replicas);
         let Some(k_break) = fewest_drains_below_floor(replicas, floor, per_node, size) else {
             continue;
@@ -684,7 +673,7 @@ fn fewest_drains_below_floor(replicas: u64, floor: u64, per_node: u64, size: u64
 }
 
 /// Where at most `per_node` pods of a not yet scheduled workload of `replicas` may share a node
-/// (SPEC §5): required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
+/// required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
 /// `nodes` nodes → ⌊(R + (n−1)·s) / n⌋; otherwise all of them.
 pub fn placement_per_node(
     replicas: u64,

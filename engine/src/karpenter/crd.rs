@@ -8,6 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::finding::{Finding, Rule, show};
+use crate::karpenter::nodepool::ConsolidationPolicy;
 use crate::karpenter::patterns;
 use crate::kube::objects::at;
 
@@ -23,7 +24,6 @@ const P_QUANTITY: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|
 const P_KEY: &str = r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(\/))?([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$";
 const P_LABEL: &str = "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$";
 
-const POLICIES: &[&str] = &["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];
 const REASONS: &[&str] = &["Underutilized", "Empty", "Drifted"];
 const OPERATORS: &[&str] = &[
     "Gte",
@@ -396,7 +396,12 @@ impl Walker {
             P_AFTER,
             "write hours/minutes/seconds such as 5m or 1h30m, or exactly Never",
         );
-        self.one_of(d, "consolidationPolicy", path, POLICIES);
+        self.one_of(
+            d,
+            "consolidationPolicy",
+            path,
+            &ConsolidationPolicy::ALL.map(ConsolidationPolicy::name),
+        );
         let Some(budgets) = get(d, "budgets") else {
             return;
         };

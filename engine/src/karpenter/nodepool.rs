@@ -4,7 +4,7 @@
 //! still decodes; [`crate::karpenter::crd`] reports what the API server would refuse. Unknown fields are ignored
 //! here: mutation edits the original `serde_json::Value`, never a re-serialized copy.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::kube::int_or_percent::IntOrPercent;
 
@@ -155,6 +155,37 @@ pub struct Budget {
     pub schedule: Option<String>,
     pub duration: Option<String>,
     pub reasons: Option<Vec<String>>,
+}
+
+/// `spec.disruption.consolidationPolicy`: the CRD's enum (v1.14.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ConsolidationPolicy {
+    WhenEmpty,
+    WhenEmptyOrUnderutilized,
+    Balanced,
+}
+
+impl ConsolidationPolicy {
+    pub const ALL: [ConsolidationPolicy; 3] = [
+        ConsolidationPolicy::WhenEmpty,
+        ConsolidationPolicy::WhenEmptyOrUnderutilized,
+        ConsolidationPolicy::Balanced,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsolidationPolicy::WhenEmpty => "WhenEmpty",
+            ConsolidationPolicy::WhenEmptyOrUnderutilized => "WhenEmptyOrUnderutilized",
+            ConsolidationPolicy::Balanced => "Balanced",
+        }
+    }
+
+    /// The policy named `name`, if the CRD knows it.
+    pub fn named(name: &str) -> Option<ConsolidationPolicy> {
+        ConsolidationPolicy::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// CRD defaults (`karpenter.sh_nodepools.yaml`): the API server fills these in before admission, but

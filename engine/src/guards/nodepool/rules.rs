@@ -1,4 +1,4 @@
-//! The NodePool rules (SPEC §4). One function per rule; each returns findings with the rule id, the
+//! The NodePool rules (the README's rules table). One function per rule; each returns findings with the rule id, the
 //! field, the value, the danger and the exact fix.
 
 use std::collections::HashMap;
@@ -15,7 +15,7 @@ use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
 use crate::karpenter::crd;
 use crate::karpenter::cron::Schedule;
 use crate::karpenter::duration::Seconds;
-use crate::karpenter::nodepool::{NodePool, Reason, Reasons};
+use crate::karpenter::nodepool::{ConsolidationPolicy, NodePool, Reason, Reasons};
 use crate::kube::int_or_percent::IntOrPercent;
 use crate::settings::{BusinessHours, Settings};
 use chrono_tz::Tz;
@@ -82,8 +82,10 @@ pub fn check_with(
 fn consolidation_policy(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding>) {
     let allowed = &settings.node_pools.allowed_consolidation_policies;
     let policy = pool.consolidation_policy();
-    let known = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"].contains(&policy);
-    if !known || allowed.iter().any(|p| p.name() == policy) {
+    let Some(known) = ConsolidationPolicy::named(policy) else {
+        return; // The CRD check names an unknown policy.
+    };
+    if allowed.contains(&known) {
         return;
     }
     let written = pool
@@ -92,12 +94,16 @@ fn consolidation_policy(pool: &NodePool, settings: &Settings, out: &mut Vec<Find
         .as_ref()
         .and_then(|d| d.consolidation_policy.as_ref())
         .is_some();
-    let danger = match policy {
-        "WhenEmptyOrUnderutilized" => {
+    let danger = match known {
+        ConsolidationPolicy::WhenEmptyOrUnderutilized => {
             "Karpenter also drains busy nodes it can repack, evicting their pods"
         }
-        "Balanced" => "Karpenter also drains busy nodes when the saving is judged worth it",
-        _ => "this consolidation policy is not allowed in this cluster",
+        ConsolidationPolicy::Balanced => {
+            "Karpenter also drains busy nodes when the saving is judged worth it"
+        }
+        ConsolidationPolicy::WhenEmpty => {
+            "this consolidation policy is not allowed in this cluster"
+        }
     };
     let names: Vec<&str> = allowed.iter().map(|p| p.name()).collect();
     out.push(

@@ -1,4 +1,4 @@
-//! PodDisruptionBudget rules (SPEC §4): PDBs that can never allow a disruption, selectors that select
+//! PodDisruptionBudget rules: PDBs that can never allow a disruption, selectors that select
 //! nothing or everything, and (with the namespace's workloads) PDBs that block drains at the replicas they
 //! select or that overlap another PDB on the same pods.
 

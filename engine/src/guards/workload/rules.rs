@@ -1,4 +1,4 @@
-//! Deployment and StatefulSet rules (SPEC §4): a replicated workload needs a PDB that protects it without
+//! Deployment and StatefulSet rules: a replicated workload needs a PDB that protects it without
 //! blocking drains, and its pods must not sit under two PDBs. Karpenter annotations on the pod template are
 //! reported as warnings.
 
