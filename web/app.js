@@ -1,34 +1,5 @@
 // The playground: calls the engine's `evaluate` (web/src/lib.rs) and draws its answer.
-import init, { evaluate } from "./pkg/disruption_guard_web.js";
-
-const FIXED = `apiVersion: karpenter.sh/v1
-kind: NodePool
-metadata:
-  name: general-purpose
-spec:
-  template:
-    spec:
-      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
-      requirements:
-        - {key: karpenter.sh/capacity-type, operator: In, values: [on-demand]}
-  disruption:
-    consolidationPolicy: WhenEmpty
-    consolidateAfter: 5m
-    budgets:
-      - nodes: "10%"
-      - nodes: "0"
-        schedule: "0 0 * * mon-fri"
-        duration: 9h
-`;
-const SETTINGS = `businessHours:
-  timezone: Asia/Seoul
-  days: [Mon, Tue, Wed, Thu, Fri]
-  start: "09:00"
-  end: "18:00"
-nodePools:
-  allowedConsolidationPolicies: [WhenEmpty]
-  maxBudgetNodes: "10%"
-`;
+import init, { evaluate, example } from "./pkg/disruption_guard_web.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -123,8 +94,8 @@ function run() {
 }
 
 await init();
-$("nodepool").value = FIXED;
-$("settings").value = SETTINGS;
+$("nodepool").value = example("nodepool-fixed");
+$("settings").value = example("settings-seoul");
 $("evaluate").addEventListener("click", run);
 $("submitted").addEventListener("change", () => last && draw(last));
 run();

@@ -4,7 +4,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-24T06:43:00Z"; // 15:43 KST, the outage
+use disruption_guard_engine::testkit::INCIDENT_RFC3339 as NOW;
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_disruption-guard"))

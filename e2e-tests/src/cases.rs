@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::{Cluster, admission_request, read_yaml};
+use crate::{Cluster, admission_request, read_yaml, seoul};
 
 pub struct Case {
     pub name: String,
@@ -28,7 +28,7 @@ fn case(name: &str, settings: &Value, request: &Value, cluster: &Arc<Cluster>) -
 
 /// Validation alone: the NodePool cases leave the capacity calculator out (it has cases of its own).
 fn settings_for(zone: &str) -> Value {
-    let mut s = read_yaml("examples/settings-seoul.yaml");
+    let mut s = seoul();
     s["businessHours"]["timezone"] = json!(zone);
     s["capacity"] = json!({"enabled": false});
     s

@@ -456,6 +456,11 @@ pub fn scale_request(kind: &str, namespace: &str, name: &str, from: i64, to: i64
     })
 }
 
+/// examples/settings-seoul.yaml: the incident team's settings, used by `make demo` and most suites.
+pub fn seoul() -> Value {
+    read_yaml("examples/settings-seoul.yaml")
+}
+
 /// Reads a YAML or JSON file under the repository root.
 pub fn read_yaml(relative: &str) -> Value {
     let path = repo_root().join(relative);

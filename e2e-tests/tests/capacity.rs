@@ -1,7 +1,7 @@
 //! The capacity calculator at NodePool admission, through policy.wasm: the pool's nodes, pods, PDBs and
 //! workloads come from the host's cluster-wide lookups.
 
-use e2e_tests::{Policy, admission_request, read_yaml};
+use e2e_tests::{Policy, admission_request, read_yaml, seoul};
 use serde_json::{Value, json};
 
 /// The outage's cluster: 30 nodes, api-gateway with its 3 replicas on 3 of them.
@@ -95,7 +95,7 @@ fn a_pdb_protects_unless_termination_grace_period_bypasses_it() {
 #[test]
 fn the_example_batch_pool_names_the_unprotected_workload() {
     let v = Policy::with_cluster(&read_yaml("examples/cluster.yaml")).validate(
-        &read_yaml("examples/settings-seoul.yaml"),
+        &seoul(),
         &read_yaml("examples/requests/nodepool-batch.json"),
     );
     assert!(!v.accepted);

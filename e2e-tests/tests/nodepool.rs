@@ -1,16 +1,12 @@
 //! NodePool admission through the compiled policy.wasm.
 
-use e2e_tests::{Policy, admission_request, read_yaml};
+use e2e_tests::{Policy, admission_request, read_yaml, seoul};
 
 /// The example cluster (with its 30 general-purpose nodes) answers the capacity calculator's lookups.
 fn policy() -> Policy {
     Policy::with_cluster(&read_yaml("examples/cluster.yaml"))
 }
 use serde_json::{Value, json};
-
-fn seoul() -> Value {
-    read_yaml("examples/settings-seoul.yaml")
-}
 
 fn example(name: &str) -> Value {
     read_yaml(&format!("examples/requests/{name}.json"))

@@ -1,6 +1,6 @@
 //! Malformed input gets a rejection, never a trap or a host error.
 
-use e2e_tests::{Policy, admission_request, parse_verdict, read_yaml};
+use e2e_tests::{Policy, admission_request, parse_verdict, read_yaml, seoul};
 use serde_json::{Value, json};
 
 fn rejected_with(payload: &[u8], expected: &str) {
@@ -96,7 +96,7 @@ fn huge_and_deep_input() {
 #[test]
 fn example_messages_have_no_stray_whitespace() {
     let cluster = read_yaml("examples/cluster.yaml");
-    let settings = read_yaml("examples/settings-seoul.yaml");
+    let settings = seoul();
     let dir = e2e_tests::repo_root().join("examples/requests");
     for entry in std::fs::read_dir(dir).unwrap() {
         let request: Value =

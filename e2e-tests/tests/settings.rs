@@ -1,13 +1,13 @@
 //! validate_settings through the compiled policy.wasm.
 
-use e2e_tests::{Policy, read_yaml};
+use e2e_tests::{Policy, read_yaml, seoul};
 use serde_json::json;
 
 #[test]
 fn the_example_settings_and_empty_settings_are_valid() {
     let policy = Policy::new();
     for s in [
-        read_yaml("examples/settings-seoul.yaml"),
+        seoul(),
         read_yaml("examples/settings-seoul-validate-only.yaml"),
         json!({}),
     ] {

@@ -2,15 +2,11 @@
 //! annotations, the garbage collector's finalizers, a label change), objects the API server has defaulted,
 //! and the `scale` subresource. Each of these broke the cluster before the UPDATE rule (README: "On UPDATE").
 
-use e2e_tests::{Policy, admission_request, read_yaml, scale_request, update_request};
+use e2e_tests::{Policy, admission_request, read_yaml, scale_request, seoul, update_request};
 use serde_json::{Value, json};
 
 fn cluster() -> Value {
     read_yaml("examples/cluster.yaml")
-}
-
-fn seoul() -> Value {
-    read_yaml("examples/settings-seoul.yaml")
 }
 
 fn incident_pool() -> Value {

@@ -11,29 +11,17 @@ use disruption_guard_engine::karpenter::nodepool::NodePool;
 use disruption_guard_engine::kube::objects::{
     Cluster, NODEPOOL_LABEL, Node, Pdb, Pod, list_workloads,
 };
-use disruption_guard_engine::settings::Settings;
+use disruption_guard_engine::testkit::{
+    INCIDENT as NOW, business_hours_in as settings, disruption,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// 2026-11-24T06:43Z, 15:43 KST.
-const NOW: i64 = 20_781 * 1440 + 6 * 60 + 43;
-
 fn pool(budgets: Value, policy: &str, after: &str) -> Value {
-    json!({
-        "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "general-purpose"},
-        "spec": {
-            "template": {"spec": {
-                "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
-                "requirements": [{"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]}]
-            }},
-            "disruption": {"consolidationPolicy": policy, "consolidateAfter": after, "budgets": budgets}
-        }
-    })
-}
-
-fn settings(zone: &str) -> Settings {
-    serde_json::from_value(json!({"businessHours": {"timezone": zone}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}}))
-        .expect("settings")
+    disruption_guard_engine::testkit::nodepool(
+        "general-purpose",
+        disruption(policy, after, budgets),
+    )
 }
 
 fn nodepool(c: &mut Criterion) {

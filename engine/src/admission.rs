@@ -364,25 +364,13 @@ fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::spans::MINUTES_PER_DAY;
     use crate::finding::Rule;
     use serde_json::json;
 
-    const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+    use crate::testkit::{INCIDENT as NOW, seoul};
 
     fn pool(disruption: Value) -> Value {
-        json!({
-            "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "p"},
-            "spec": {"template": {"spec": {
-                "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
-                "requirements": []
-            }}, "disruption": disruption}
-        })
-    }
-
-    fn seoul() -> Settings {
-        serde_json::from_value(json!({"businessHours": {"timezone": "Asia/Seoul"}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}}))
-            .unwrap()
+        crate::testkit::nodepool("p", disruption)
     }
 
     #[test]

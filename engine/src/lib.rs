@@ -8,7 +8,8 @@
 //! - [`karpenter`]: the NodePool, its CRD, schedules and budget timelines;
 //! - [`settings`]: the policy's settings;
 //! - [`guards`] (one per kind) and [`capacity`] (the calculator);
-//! - [`lookups`], [`update`], [`admission`]: one admission request, end to end.
+//! - [`lookups`], [`update`], [`admission`]: one admission request, end to end;
+//! - [`testkit`]: fixtures for tests and benchmarks, never called by the policy.
 
 pub mod admission;
 pub mod calendar;
@@ -19,5 +20,6 @@ pub mod karpenter;
 pub mod kube;
 pub mod lookups;
 pub mod settings;
+pub mod testkit;
 pub mod update;
 pub mod yaml;

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lookups", 6),
     ("update", 6),
     ("admission", 7),
+    ("testkit", 8),
 ];
 
 fn layer(module: &str) -> u8 {

@@ -2,6 +2,7 @@
 //! freeze check, on random inputs.
 
 use disruption_guard_engine::calendar::civil::civil_from_days;
+use disruption_guard_engine::calendar::spans::MINUTES_PER_DAY;
 use disruption_guard_engine::calendar::spans::Span;
 use disruption_guard_engine::finding::Rule;
 use disruption_guard_engine::guards::nodepool::mutation::mutate;
@@ -11,11 +12,12 @@ use disruption_guard_engine::karpenter::budget::Timeline;
 use disruption_guard_engine::karpenter::cron::Schedule;
 use disruption_guard_engine::karpenter::nodepool::{Budget, Reason};
 use disruption_guard_engine::settings::Settings;
+use disruption_guard_engine::testkit::INCIDENT;
 use proptest::prelude::*;
 use serde_json::json;
 
-/// 2026-11-24T00:00Z.
-const DAY0: i64 = 20_781 * 1440;
+/// 2026-11-24T00:00Z, the outage's day.
+const DAY0: i64 = INCIDENT / MINUTES_PER_DAY * MINUTES_PER_DAY;
 
 /// One field of a robfig expression, valid by construction, for values `min..=max`.
 fn field(min: u32, max: u32) -> impl Strategy<Value = String> {

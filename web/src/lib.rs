@@ -12,6 +12,19 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::wasm_bindgen;
 
+/// The repository's examples the page starts with, so that the page, its tests and the CLI's examples are one
+/// copy: `nodepool-fixed`, `nodepool-incident` (examples/manifests/) or `settings-seoul` (examples/).
+#[wasm_bindgen]
+pub fn example(name: &str) -> String {
+    match name {
+        "nodepool-fixed" => include_str!("../../examples/manifests/nodepool-fixed.yaml"),
+        "nodepool-incident" => include_str!("../../examples/manifests/nodepool-incident.yaml"),
+        "settings-seoul" => include_str!("../../examples/settings-seoul.yaml"),
+        _ => "",
+    }
+    .to_string()
+}
+
 /// Evaluates `nodepool_yaml` under `settings_yaml` at `now_ms` (JavaScript `Date.now()`), the week laid out
 /// in `zone` (the settings' `businessHours.timezone` when they have one) at a pool size of `pool_size`.
 /// Returns JSON: `{error}` or `{verdict, findings, changes, grid (the week as admitted), submitted (as
@@ -137,9 +150,17 @@ fn cell(c: &Cell) -> Value {
 mod tests {
     use super::*;
 
-    const NOW_MS: f64 = (20_781.0 * 1440.0 + 6.0 * 60.0 + 43.0) * 60_000.0; // Tue 2026-11-24 15:43 KST
+    use disruption_guard_engine::testkit::INCIDENT_MS as NOW_MS;
     const SEOUL: &str = "businessHours: {timezone: Asia/Seoul}\nnodePools: {allowedConsolidationPolicies: [WhenEmpty]}";
-    const INCIDENT: &str = "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: general-purpose}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n      requirements: []\n  disruption:\n    consolidationPolicy: WhenEmptyOrUnderutilized\n    consolidateAfter: 30s\n    budgets: [{nodes: \"100%\"}]\n";
+    const INCIDENT: &str = include_str!("../../examples/manifests/nodepool-incident.yaml");
+
+    #[test]
+    fn the_examples_are_the_repositorys() {
+        assert!(example("nodepool-fixed").contains("consolidationPolicy: WhenEmpty\n"));
+        assert_eq!(example("nodepool-incident"), INCIDENT);
+        assert!(example("settings-seoul").contains("timezone: Asia/Seoul"));
+        assert_eq!(example("nope"), "");
+    }
 
     #[test]
     fn the_incident_pool_is_rejected_and_every_hour_is_over_the_maximum() {

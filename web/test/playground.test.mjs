@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,21 +13,8 @@ const WEB = fileURLToPath(new URL("..", import.meta.url));
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
 
-const INCIDENT = `apiVersion: karpenter.sh/v1
-kind: NodePool
-metadata:
-  name: general-purpose
-spec:
-  template:
-    spec:
-      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
-      requirements: []
-  disruption:
-    consolidationPolicy: WhenEmptyOrUnderutilized
-    consolidateAfter: 30s
-    budgets:
-      - nodes: "100%"
-`;
+// The repository's own example, as the page's `example("nodepool-incident")` returns it.
+const INCIDENT = readFileSync(fileURLToPath(new URL("../../examples/manifests/nodepool-incident.yaml", import.meta.url)), "utf8");
 
 let server, browser, page, base;
 
@@ -94,7 +82,7 @@ test("the incident pool is rejected and its cells are over the maximum", async (
 });
 
 test("a lone freeze leaves unbounded hours in the warning colour", async () => {
-  await page.fill("#nodepool", INCIDENT.replace('- nodes: "100%"', '- {nodes: "0", schedule: "0 0 * * 1-5", duration: 9h}'));
+  await page.fill("#nodepool", INCIDENT.replace("- nodes: 100%", '- {nodes: "0", schedule: "0 0 * * 1-5", duration: 9h}'));
   await page.click("#evaluate");
   await page.waitForSelector("td.unbounded");
   assert.ok((await page.locator('table[data-reason="Drifted"] td.unbounded').count()) > 0);
@@ -117,7 +105,7 @@ test("pasted nodes, pods and a Deployment feed the capacity calculator", async (
 
 test("a pool the policy changes is drawn as admitted, with the submitted one a click away", async () => {
   const unfrozen = INCIDENT.replace("WhenEmptyOrUnderutilized", "WhenEmpty").replace("30s", "5m")
-    .replace('"100%"', '"10%"');
+    .replace("nodes: 100%", "nodes: 10%");
   await page.fill("#nodepool", unfrozen);
   await page.click("#evaluate");
   await page.waitForSelector("#verdict.mutated");

@@ -2,10 +2,10 @@
 //! PolicyServer would) with the Seoul team's settings, answering cluster lookups from examples/cluster.yaml,
 //! and prints each verdict, message and JSONPatch.
 
-use e2e_tests::{Policy, read_yaml, repo_root};
+use e2e_tests::{Policy, read_yaml, repo_root, seoul};
 
 fn main() {
-    let settings = read_yaml("examples/settings-seoul.yaml");
+    let settings = seoul();
     let cluster = read_yaml("examples/cluster.yaml");
     let (valid, message) = Policy::new().validate_settings(&settings);
     println!(

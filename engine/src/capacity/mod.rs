@@ -701,12 +701,13 @@ mod tests {
     use serde_json::{Value, json};
 
     /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
-    const NOW: Minute = 20_781 * 1440 + 6 * 60 + 43;
+    use crate::testkit::{INCIDENT as NOW, disruption, nodepool};
 
     fn pool(budgets: Value, tgp: Option<&str>) -> NodePool {
-        let mut p = json!({"metadata": {"name": "general-purpose"}, "spec": {
-            "template": {"spec": {}},
-            "disruption": {"consolidationPolicy": "WhenEmptyOrUnderutilized", "consolidateAfter": "5m", "budgets": budgets}}});
+        let mut p = nodepool(
+            "general-purpose",
+            disruption("WhenEmptyOrUnderutilized", "5m", budgets),
+        );
         if let Some(t) = tgp {
             p["spec"]["template"]["spec"]["terminationGracePeriod"] = json!(t);
         }

@@ -286,7 +286,7 @@ mod tests {
     use super::*;
     use crate::calendar::spans::MINUTES_PER_DAY;
 
-    const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
+    use crate::testkit::MONDAY;
     const WEEK: Span = Span {
         start: MONDAY,
         end: MONDAY + 7 * MINUTES_PER_DAY,

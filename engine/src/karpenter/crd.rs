@@ -804,16 +804,11 @@ mod tests {
     use serde_json::json;
 
     fn pool(spec_extra: Value) -> Value {
-        let mut spec = json!({
-            "template": {"spec": {
-                "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
-                "requirements": [{"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]}]
-            }}
-        });
-        if let (Some(s), Some(extra)) = (spec.as_object_mut(), spec_extra.as_object()) {
+        let mut pool = crate::testkit::nodepool("p", Value::Null);
+        if let (Some(s), Some(extra)) = (pool["spec"].as_object_mut(), spec_extra.as_object()) {
             s.extend(extra.clone());
         }
-        json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "p"}, "spec": spec})
+        pool
     }
 
     fn paths(v: &Value) -> Vec<String> {

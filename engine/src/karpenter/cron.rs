@@ -363,7 +363,7 @@ mod tests {
     use crate::calendar::spans::Span;
 
     /// 2026-11-23T00:00Z, a Monday.
-    const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
+    use crate::testkit::MONDAY;
 
     fn parse(s: &str) -> Schedule {
         Schedule::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))

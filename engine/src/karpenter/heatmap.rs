@@ -114,12 +114,13 @@ mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
-    const NOW: Minute = 20_781 * 1440 + 6 * 60 + 43; // Tue 2026-11-24 15:43 KST
+    use crate::testkit::{INCIDENT as NOW, disruption, nodepool};
 
     fn pool(budgets: serde_json::Value) -> NodePool {
-        NodePool::deserialize(
-            &json!({"spec": {"disruption": {"consolidateAfter": "5m", "budgets": budgets}}}),
-        )
+        NodePool::deserialize(&nodepool(
+            "p",
+            disruption("WhenEmptyOrUnderutilized", "5m", budgets),
+        ))
         .unwrap()
     }
 

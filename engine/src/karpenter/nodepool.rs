@@ -293,13 +293,13 @@ mod tests {
 
     use serde_json::json;
 
-    fn pool(spec: serde_json::Value) -> NodePool {
+    fn with_spec(spec: serde_json::Value) -> NodePool {
         NodePool::deserialize(&json!({"metadata": {"name": "p"}, "spec": spec})).unwrap()
     }
 
     #[test]
     fn absent_fields_take_the_crd_defaults() {
-        let p = pool(json!({"template": {}}));
+        let p = with_spec(json!({"template": {}}));
         assert_eq!(p.consolidation_policy(), "WhenEmptyOrUnderutilized");
         assert_eq!(p.consolidate_after(), Some("0s"));
         let budgets = p.budgets();
@@ -310,13 +310,13 @@ mod tests {
 
     #[test]
     fn explicit_empty_lists_mean_nothing() {
-        let p = pool(
+        let p = with_spec(
             json!({"disruption": {"consolidateAfter": "5m", "budgets": [{"nodes": "0", "reasons": []}]}}),
         );
         assert_eq!(p.budgets()[0].reasons(), Reasons::default());
-        let p = pool(json!({"disruption": {"consolidateAfter": "5m", "budgets": []}}));
+        let p = with_spec(json!({"disruption": {"consolidateAfter": "5m", "budgets": []}}));
         assert!(p.budgets().is_empty());
-        let p = pool(json!({"disruption": {}}));
+        let p = with_spec(json!({"disruption": {}}));
         assert_eq!(
             p.consolidate_after(),
             None,
@@ -326,7 +326,7 @@ mod tests {
 
     #[test]
     fn a_budget_without_nodes_defaults_to_ten_percent() {
-        let p = pool(
+        let p = with_spec(
             json!({"disruption": {"consolidateAfter": "5m", "budgets": [{"schedule": "0 9 * * *", "duration": "1h"}]}}),
         );
         assert_eq!(p.budgets()[0].nodes(), Some(IntOrPercent::Percent(10)));

@@ -541,7 +541,7 @@ mod tests {
     use chrono::Datelike;
 
     /// 2026-11-23T00:00Z, a Monday.
-    const MONDAY: Minute = 20_780 * MINUTES_PER_DAY;
+    use crate::testkit::MONDAY;
     const YEAR: Span = Span {
         start: MONDAY,
         end: MONDAY + 366 * MINUTES_PER_DAY,

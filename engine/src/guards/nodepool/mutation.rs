@@ -104,32 +104,16 @@ pub fn mutate_with(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::spans::MINUTES_PER_DAY;
     use crate::guards::nodepool::rules::check;
 
-    const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+    use crate::testkit::{INCIDENT as NOW, business_hours_in as settings};
 
     fn pool(disruption: Option<Value>) -> Value {
-        let mut p = json!({
-            "apiVersion": "karpenter.sh/v1", "kind": "NodePool",
-            "metadata": {"name": "default", "managedFields": [{"manager": "kubectl"}]},
-            "spec": {
-                "template": {"spec": {
-                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
-                    "requirements": []
-                }},
-                "limits": {"cpu": "1000"}
-            }
-        });
-        if let Some(d) = disruption {
-            p["spec"]["disruption"] = d;
-        }
+        let mut p = crate::testkit::nodepool("default", disruption.unwrap_or(Value::Null));
+        // Fields the mutation must leave alone.
+        p["metadata"]["managedFields"] = json!([{"manager": "kubectl"}]);
+        p["spec"]["limits"] = json!({"cpu": "1000"});
         p
-    }
-
-    fn settings(zone: &str) -> Settings {
-        serde_json::from_value(json!({"businessHours": {"timezone": zone}, "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}}))
-            .unwrap()
     }
 
     #[test]

@@ -631,7 +631,7 @@ mod tests {
     use serde_json::json;
 
     /// 2026-11-24T06:43Z = 15:43 KST on a Tuesday: when the outage began.
-    const NOW: Minute = 20_781 * MINUTES_PER_DAY + 6 * 60 + 43;
+    use crate::testkit::{INCIDENT as NOW, seoul};
 
     #[test]
     fn windows_are_described_in_utc_with_how_many_more() {
@@ -672,24 +672,7 @@ mod tests {
     }
 
     fn pool(disruption: Value) -> Value {
-        json!({
-            "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "default"},
-            "spec": {
-                "template": {"spec": {
-                    "nodeClassRef": {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"},
-                    "requirements": []
-                }},
-                "disruption": disruption
-            }
-        })
-    }
-
-    fn seoul() -> Settings {
-        serde_json::from_value(json!({
-            "businessHours": {"timezone": "Asia/Seoul"},
-            "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}
-        }))
-        .unwrap()
+        crate::testkit::nodepool("default", disruption)
     }
 
     fn rules(findings: &[Finding]) -> Vec<&'static str> {
