@@ -14,9 +14,6 @@ pub fn validate(
     host: &mut Host,
     now: i64,
 ) -> CallResult {
-    if request.operation == "DELETE" {
-        return response::accept(Vec::new());
-    }
     let (object, old) = (&request.object, response::stored_object(request));
     let settled = admission::settled(object, old, "NodePool", || {
         admission::nodepool(object, old, settings, now, None)

@@ -15,9 +15,6 @@ pub fn validate(
     settings: &Settings,
     host: &mut Host,
 ) -> CallResult {
-    if request.operation == "DELETE" {
-        return response::accept(Vec::new());
-    }
     let (object, old) = (&request.object, response::stored_object(request));
     let settled = admission::settled(object, old, KIND, || {
         admission::pdb(object, old, settings, None)

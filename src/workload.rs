@@ -17,9 +17,6 @@ pub fn validate(
     host: &mut Host,
     now: i64,
 ) -> CallResult {
-    if request.operation == "DELETE" {
-        return response::accept(Vec::new());
-    }
     let (object, old, ns) = (
         &request.object,
         response::stored_object(request),
