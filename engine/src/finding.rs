@@ -5,7 +5,11 @@ use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-/// Every rule, with a stable id (the README's rule reference lists them in this order).
+/// The rule reference, docs/rules.md, as published with the source (the policy's `io.kubewarden.policy.url`).
+pub const RULES_URL: &str =
+    "https://github.com/disruption-guard/disruption-guard/blob/main/docs/rules.md";
+
+/// Every rule, with a stable id (docs/rules.md lists them in this order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rule {
     CrdSchema,
@@ -63,6 +67,11 @@ impl Rule {
         Rule::LookupFailed,
         Rule::InputTooLarge,
     ];
+
+    /// This rule's section in the rule reference (docs/rules.md).
+    pub fn doc_url(self) -> String {
+        format!("{RULES_URL}#{}", self.id())
+    }
 
     pub fn id(self) -> &'static str {
         match self {
@@ -200,6 +209,14 @@ pub fn render(kind: &str, name: &str, findings: &[Finding]) -> String {
             findings.len() - shown.len()
         ));
     }
+    // The rules named above, each with its section in the rule reference.
+    let mut rules: Vec<Rule> = shown.iter().map(|f| f.rule).collect();
+    rules.sort();
+    rules.dedup();
+    for (i, rule) in rules.iter().enumerate() {
+        out.push_str(if i == 0 { "\nRules: " } else { " " });
+        out.push_str(&rule.doc_url());
+    }
     out
 }
 
@@ -250,14 +267,51 @@ mod tests {
             text.matches("\n- [nodepool-crd-schema] spec.f").count(),
             MAX_RENDERED
         );
-        assert!(text.ends_with("and 980 more (fix these first: the rest are named once they are)"));
+        assert!(text.ends_with(
+            "and 980 more (fix these first: the rest are named once they are)\nRules: \
+             https://github.com/disruption-guard/disruption-guard/blob/main/docs/rules.md#nodepool-crd-schema"
+        ));
         // A few findings are rendered whole.
         let one = Finding::new(Rule::PdbSelector, "spec.selector", "{}")
             .problem("p")
             .fix("f");
         assert_eq!(
             render("PodDisruptionBudget", "web", &[one]),
-            "disruption-guard rejected PodDisruptionBudget \"web\" (1 problem):\n- [pdb-selector] spec.selector = {}: p Fix: f"
+            format!(
+                "disruption-guard rejected PodDisruptionBudget \"web\" (1 problem):\n- [pdb-selector] spec.selector = {{}}: \
+                 p Fix: f\nRules: {RULES_URL}#pdb-selector"
+            )
         );
+        // Each rule once, in the reference's order.
+        let two = [Rule::PdbOverlap, Rule::PdbSelector, Rule::PdbOverlap]
+            .map(|r| Finding::new(r, "spec", "x"));
+        assert!(
+            render("PodDisruptionBudget", "web", &two).ends_with(&format!(
+                "\nRules: {RULES_URL}#pdb-selector {RULES_URL}#pdb-overlap"
+            ))
+        );
+    }
+
+    /// Every rule has its section in docs/rules.md, headed by its id (the anchor its link points at).
+    #[test]
+    fn every_rule_has_a_section_in_the_rule_reference() {
+        let doc = include_str!("../../docs/rules.md");
+        for rule in Rule::ALL {
+            let heading = format!("\n## {}\n", rule.id());
+            assert!(
+                doc.contains(&heading),
+                "docs/rules.md has no section {heading:?}"
+            );
+            assert!(
+                doc.contains(&format!("](#{})", rule.id())),
+                "{} is not in the index",
+                rule.id()
+            );
+        }
+        assert_eq!(doc.matches("\n## ").count(), Rule::ALL.len());
+        let readme = include_str!("../../README.md");
+        for rule in Rule::ALL {
+            assert!(readme.contains(&format!("`{}`", rule.id())), "README: {}", rule.id());
+        }
     }
 }
