@@ -1,5 +1,8 @@
 //! The `disruption-guard` binary on the example manifests in examples/.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 use serde_json::Value;

@@ -3,6 +3,9 @@
 //! Host capabilities are answered by a callback: logging is accepted, and Kubernetes lookups are answered
 //! from a cluster-state fixture (kind → objects), or refused when the test gives none.
 
+// The test harness: a panic here is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod cases;
 
 use std::collections::HashMap;

@@ -2,6 +2,9 @@
 //! v1.14.x verdicts) through policy.wasm: CRD-invalid pools are rejected by the CRD-parity rule, and
 //! CRD-valid ones are never blamed on it (they may still break disruption-guard's own rules).
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, admission_request, repo_root};
 use serde::Deserialize;
 use serde_json::{Value, json};

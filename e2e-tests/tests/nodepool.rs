@@ -1,5 +1,8 @@
 //! NodePool admission through the compiled policy.wasm.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, admission_request, read_yaml, seoul};
 
 /// The example cluster (with its 30 general-purpose nodes) answers the capacity calculator's lookups.

@@ -3,6 +3,9 @@
 //! met. The verdict, the rules named and the patch must be the ones PolicyServer answered. So defaulted
 //! objects, UPDATEs with `oldObject`, Scale requests and audit-style CREATEs are covered without the binaries.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, read_yaml, repo_root};
 use serde_json::Value;
 

@@ -1,5 +1,8 @@
 //! Malformed input gets a rejection, never a trap or a host error.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, admission_request, parse_verdict, read_yaml, seoul};
 use serde_json::{Value, json};
 

@@ -1,6 +1,9 @@
 //! `make bench`: the engine natively. NodePool validation including the full-year business-hours check,
 //! mutation, and cron window expansion over the same year.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::capacity::analyze;

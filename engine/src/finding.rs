@@ -311,7 +311,11 @@ mod tests {
         assert_eq!(doc.matches("\n## ").count(), Rule::ALL.len());
         let readme = include_str!("../../README.md");
         for rule in Rule::ALL {
-            assert!(readme.contains(&format!("`{}`", rule.id())), "README: {}", rule.id());
+            assert!(
+                readme.contains(&format!("`{}`", rule.id())),
+                "README: {}",
+                rule.id()
+            );
         }
     }
 }

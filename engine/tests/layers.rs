@@ -2,6 +2,9 @@
 //! or the layers below it, so that no cycle can form and a reader can start at the bottom. ARCHITECTURE.md
 //! explains the layers.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 /// Each top-level module's layer, bottom (0) to top. `guards` and `capacity` share a layer and must not

@@ -1,6 +1,9 @@
 //! Property tests: the interval engine against minute-by-minute oracles, and freeze injection against the
 //! freeze check, on random inputs.
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use disruption_guard_engine::calendar::civil::civil_from_days;
 use disruption_guard_engine::calendar::spans::MINUTES_PER_DAY;
 use disruption_guard_engine::calendar::spans::Span;

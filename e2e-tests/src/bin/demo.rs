@@ -2,6 +2,9 @@
 //! PolicyServer would) with the Seoul team's settings, answering cluster lookups from examples/cluster.yaml,
 //! and prints each verdict, message and JSONPatch.
 
+// A demo over the bundled examples: a panic names the broken example.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, read_yaml, repo_root, seoul};
 
 fn main() {
