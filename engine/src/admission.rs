@@ -152,10 +152,10 @@ pub fn nodepool(
         (after, kept) = update::ratchet(after, had, object, old);
         warnings.extend(update::warnings(&kept, "NodePool"));
     }
-    if let Some(lookup) = &cluster
+    if let Some(Err(error)) = &cluster
         && after.is_empty()
     {
-        lookup_failure(lookup, "NodePool", settings, &mut after, &mut warnings);
+        lookup_failed(error, "NodePool", settings, &mut after, &mut warnings);
     }
     if after.is_empty() || changes.is_empty() {
         return finish(mutated, changes, after, warnings);
@@ -211,9 +211,9 @@ pub fn pdb(
         (findings, kept) = update::ratchet(findings, &pdb_rules::check(old, ns), object, old);
         warnings.extend(update::warnings(&kept, "PodDisruptionBudget"));
     }
-    if let Some(lookup) = &lookup {
+    if let Some(Err(error)) = &lookup {
         let kind = "PodDisruptionBudget";
-        lookup_failure(lookup, kind, settings, &mut findings, &mut warnings);
+        lookup_failed(error, kind, settings, &mut findings, &mut warnings);
     }
     finish(mutated, changes, findings, warnings)
 }
@@ -250,17 +250,11 @@ pub fn workload(
         (findings, kept) = update::ratchet(findings, &had, object, old);
         warnings.extend(update::warnings(&kept, kind));
     }
-    if let Some(Err(e)) = &pools {
-        lookup_failure::<()>(
-            &Err(e.clone()),
-            kind,
-            settings,
-            &mut findings,
-            &mut warnings,
-        );
+    if let Some(Err(error)) = &pools {
+        lookup_failed(error, kind, settings, &mut findings, &mut warnings);
     }
-    if let Some(lookup) = &lookup {
-        lookup_failure(lookup, kind, settings, &mut findings, &mut warnings);
+    if let Some(Err(error)) = &lookup {
+        lookup_failed(error, kind, settings, &mut findings, &mut warnings);
     }
     finish(mutated, changes, findings, warnings)
 }
@@ -303,7 +297,7 @@ pub fn scale(
         Ok(scaled) => scaled,
         Err(e) => {
             let mut findings = Vec::new();
-            lookup_failure::<()>(&Err(e), kind, settings, &mut findings, &mut warnings);
+            lookup_failed(&e, kind, settings, &mut findings, &mut warnings);
             return finish(Value::Null, Vec::new(), findings, warnings);
         }
     };
@@ -319,15 +313,16 @@ pub fn scale(
     }
 }
 
-fn lookup_failure<T>(
-    lookup: &Lookup<T>,
+/// A lookup that failed with `error`: a finding that rejects (`onLookupFailure: reject`) or a warning
+/// (`accept`).
+fn lookup_failed(
+    error: &str,
     kind: &str,
     settings: &Settings,
     findings: &mut Vec<Finding>,
     warnings: &mut Vec<String>,
 ) {
-    let Err(error) = lookup else { return };
-    let finding = Finding::new(Rule::LookupFailed, "(cluster)", error.clone())
+    let finding = Finding::new(Rule::LookupFailed, "(cluster)", error)
         .problem(format!(
             "disruption-guard could not read the cluster (PodDisruptionBudgets, Deployments, StatefulSets, \
              HorizontalPodAutoscalers, Pods, Nodes), so it cannot tell whether this {kind} leaves pods unprotected \

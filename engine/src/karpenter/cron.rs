@@ -264,10 +264,10 @@ fn range(expr: &str, b: Bounds) -> Result<u64, CronError> {
         // robfig ignores anything after `*-`: `*-5` is `*`.
         (start, end, extra) = (b.min, b.max, STAR);
     } else {
-        start = int_or_name(low, b.names)?;
+        start = int_or_name(low, &b)?;
         end = match (high, hyphens) {
             (None, _) => start,
-            (Some(high), 0) => int_or_name(high, b.names)?,
+            (Some(high), 0) => int_or_name(high, &b)?,
             _ => return err(format!("too many hyphens: {expr}")),
         };
         extra = 0;
@@ -309,12 +309,15 @@ fn range(expr: &str, b: Bounds) -> Result<u64, CronError> {
     Ok(bits(start, end, step) | extra)
 }
 
-/// robfig `parseIntOrName`: names are lower-cased before lookup.
-fn int_or_name(expr: &str, names: &[&str]) -> Result<u32, CronError> {
-    match names.iter().position(|n| n.eq_ignore_ascii_case(expr)) {
-        // Month names start at 1, weekday names at 0.
-        Some(i) if names.len() == 12 => Ok(i as u32 + 1),
-        Some(i) => Ok(i as u32),
+/// robfig `parseIntOrName`: names are lower-cased before lookup; a field's names count from its minimum
+/// (`jan` = 1, `sun` = 0).
+fn int_or_name(expr: &str, bounds: &Bounds) -> Result<u32, CronError> {
+    match bounds
+        .names
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(expr))
+    {
+        Some(i) => Ok(bounds.min + i as u32),
         None => positive_int(expr),
     }
 }

@@ -403,114 +403,161 @@ pub fn weekly_freeze_gap(
     fortnight: &Timeline,
     horizon: Span,
 ) -> Option<FreezeGap> {
-    let from = fortnight.horizon.start;
     // Reasons frozen by the same zero-node budgets share one frozen set.
     let mut masks: Vec<u64> = freeze.iter().map(|&r| fortnight.zero_budgets(r)).collect();
     masks.sort_unstable();
     masks.dedup();
     let frozen: Vec<SpanSet> = masks.iter().map(|&m| fortnight.frozen_by(m)).collect();
-    // Per shape (the window's copy in the fortnight, as clipped to the horizon): a window of that shape,
-    // which frozen sets leave a gap (bits), and the gap in the copy.
-    struct Judged {
-        copy: Span,
-        window: Span,
-        bits: u64,
-        gap: SpanSet,
-    }
-    let mut judged: Vec<Judged> = Vec::new();
-    // Gapped windows a week apart (as the horizon clips them), and the shape they share.
-    let mut blocks: Vec<WindowRun> = Vec::new();
-    let mut block_shapes: Vec<usize> = Vec::new();
-    let (mut gapped, mut count) = (0, 0);
-    // Judges `times` windows a week apart, the first `w`, which all the horizon clips alike.
-    let mut judge = |w: Span, times: Minute| {
-        let (start, end) = (w.start.max(horizon.start), w.end.min(horizon.end));
-        if end <= start {
-            return;
-        }
-        let copy_start = from + (start - from).rem_euclid(MINUTES_PER_WEEK);
-        let copy = Span::new(copy_start, copy_start + end - start);
-        let i = judged
-            .iter()
-            .position(|j| j.copy == copy)
-            .unwrap_or_else(|| {
-                let whole = SpanSet::from_span(copy);
-                let (mut bits, mut gap) = (0, SpanSet::new());
-                for (k, set) in frozen.iter().enumerate() {
-                    let part = whole.subtract(set);
-                    if !part.is_empty() {
-                        bits |= 1 << k;
-                        gap = gap.union(&part);
-                    }
-                }
-                judged.push(Judged {
-                    copy,
-                    window: w,
-                    bits,
-                    gap,
-                });
-                judged.len() - 1
-            });
-        let shape = &judged[i];
-        if shape.bits == 0 {
-            return;
-        }
-        gapped |= shape.bits;
-        count += times as usize;
-        blocks.push(WindowRun {
-            first: Span::new(start, end),
-            count: times,
-        });
-        block_shapes.push(i);
+    let mut judge = WeeklyJudge {
+        frozen: &frozen,
+        fortnight_start: fortnight.horizon.start,
+        horizon,
+        shapes: Vec::new(),
+        blocks: Vec::new(),
+        block_shapes: Vec::new(),
+        gapped_sets: 0,
+        windows: 0,
     };
     for run in runs {
-        // Only a run's first and last windows can stick out of the horizon: they are judged alone.
-        let clipped = |w: Span| w.start < horizon.start || w.end > horizon.end;
-        let (mut first, mut last) = (0, run.count - 1);
-        if clipped(run.first) {
-            judge(run.first, 1);
-            first = 1;
-        }
-        if last >= first && clipped(run.window(last)) {
-            judge(run.window(last), 1);
-            last -= 1;
-        }
-        if last >= first {
-            judge(run.window(first), last - first + 1);
-        }
+        judge.run(run);
     }
-    if gapped == 0 {
+    if judge.gapped_sets == 0 {
         return None;
     }
     let mut reasons = Reasons::default();
     for &reason in freeze {
         let k = masks.partition_point(|&m| m < fortnight.zero_budgets(reason));
-        if gapped & (1 << k) != 0 {
+        if judge.gapped_sets & (1 << k) != 0 {
             reasons.insert(reason);
         }
     }
-    // The gaps of the windows in the order the windows start.
-    let mut parts: Vec<Span> = Vec::with_capacity(count);
-    in_time_order(&blocks, |i, k| {
-        let shape = &judged[block_shapes[i]];
-        let shift = blocks[i].window(k).start - shape.copy.start;
-        let spans = shape.gap.spans().iter();
-        parts.extend(spans.map(|s| Span::new(s.start + shift, s.end + shift)));
-    });
-    // Only windows that overlap across a clock change can put their gaps out of order.
-    if !parts.is_sorted_by_key(|s| s.start) {
-        parts.sort_by_key(|s| s.start);
-    }
-    let mut unfrozen = SpanSet::with_capacity(parts.len());
-    for s in parts {
-        unfrozen.push(s.start, s.end);
-    }
-    let shapes: Vec<Span> = judged
+    let shapes: Vec<Span> = judge
+        .shapes
         .iter()
-        .filter(|j| j.bits != 0)
-        .map(|j| j.window)
+        .filter(|s| s.gapped_sets != 0)
+        .map(|s| s.window)
         .collect();
-    Some(gap(reasons, unfrozen, count, &shapes, freeze))
+    Some(gap(
+        reasons,
+        judge.unfrozen(),
+        judge.windows,
+        &shapes,
+        freeze,
+    ))
+}
+
+/// A window's shape: its copy in the fortnight (as the horizon clips it), judged once for every window a
+/// whole number of weeks away.
+struct Shape {
+    copy: Span,
+    /// A window of this shape, as the business hours give it.
+    window: Span,
+    /// Bit k: frozen set k leaves part of the window unfrozen.
+    gapped_sets: u64,
+    /// The unfrozen part of `copy`.
+    gap: SpanSet,
+}
+
+/// [`weekly_freeze_gap`]'s state: the shapes judged so far, and the windows found with a gap.
+struct WeeklyJudge<'a> {
+    frozen: &'a [SpanSet],
+    fortnight_start: Minute,
+    horizon: Span,
+    shapes: Vec<Shape>,
+    /// Gapped windows a week apart (as the horizon clips them) …
+    blocks: Vec<WindowRun>,
+    /// … and the shape each block shares.
+    block_shapes: Vec<usize>,
+    /// Bit k: frozen set k leaves a gap in some window.
+    gapped_sets: u64,
+    /// How many windows have a gap.
+    windows: usize,
+}
+
+impl WeeklyJudge<'_> {
+    /// Judges a run of windows a week apart. Only its first and last windows can stick out of the horizon:
+    /// they are judged alone, the rest as one block.
+    fn run(&mut self, run: &WindowRun) {
+        let horizon = self.horizon;
+        let clipped = |w: Span| w.start < horizon.start || w.end > horizon.end;
+        let (mut first, mut last) = (0, run.count - 1);
+        if clipped(run.first) {
+            self.block(run.first, 1);
+            first = 1;
+        }
+        if last >= first && clipped(run.window(last)) {
+            self.block(run.window(last), 1);
+            last -= 1;
+        }
+        if last >= first {
+            self.block(run.window(first), last - first + 1);
+        }
+    }
+
+    /// Judges `times` windows a week apart, the first `w`, which the horizon clips alike.
+    fn block(&mut self, w: Span, times: Minute) {
+        let (start, end) = (w.start.max(self.horizon.start), w.end.min(self.horizon.end));
+        if end <= start {
+            return;
+        }
+        let copy_start =
+            self.fortnight_start + (start - self.fortnight_start).rem_euclid(MINUTES_PER_WEEK);
+        let i = self.shape(Span::new(copy_start, copy_start + end - start), w);
+        let gapped_sets = self.shapes[i].gapped_sets;
+        if gapped_sets == 0 {
+            return;
+        }
+        self.gapped_sets |= gapped_sets;
+        self.windows += times as usize;
+        self.blocks.push(WindowRun {
+            first: Span::new(start, end),
+            count: times,
+        });
+        self.block_shapes.push(i);
+    }
+
+    /// The index of the shape whose fortnight copy is `copy`, judged against every frozen set when new.
+    fn shape(&mut self, copy: Span, window: Span) -> usize {
+        if let Some(i) = self.shapes.iter().position(|s| s.copy == copy) {
+            return i;
+        }
+        let whole = SpanSet::from_span(copy);
+        let (mut gapped_sets, mut gap) = (0, SpanSet::new());
+        for (k, set) in self.frozen.iter().enumerate() {
+            let part = whole.subtract(set);
+            if !part.is_empty() {
+                gapped_sets |= 1 << k;
+                gap = gap.union(&part);
+            }
+        }
+        self.shapes.push(Shape {
+            copy,
+            window,
+            gapped_sets,
+            gap,
+        });
+        self.shapes.len() - 1
+    }
+
+    /// The gaps of every gapped window, in time order.
+    fn unfrozen(&self) -> SpanSet {
+        let mut parts: Vec<Span> = Vec::with_capacity(self.windows);
+        in_time_order(&self.blocks, |i, k| {
+            let shape = &self.shapes[self.block_shapes[i]];
+            let shift = self.blocks[i].window(k).start - shape.copy.start;
+            let spans = shape.gap.spans().iter();
+            parts.extend(spans.map(|s| Span::new(s.start + shift, s.end + shift)));
+        });
+        // Only windows that overlap across a clock change can put their gaps out of order.
+        if !parts.is_sorted_by_key(|s| s.start) {
+            parts.sort_by_key(|s| s.start);
+        }
+        let mut unfrozen = SpanSet::with_capacity(parts.len());
+        for s in parts {
+            unfrozen.push(s.start, s.end);
+        }
+        unfrozen
+    }
 }
 
 /// `shapes`: the unfrozen windows, or one of each shape (UTC time of the week and length) among them.
