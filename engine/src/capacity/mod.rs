@@ -7,18 +7,26 @@
 //! anything. A workload with pods on the pool loses, in the worst case, the pods on its k most-loaded pool
 //! nodes when k nodes drain together. A PDB makes the Eviction API pace those drains (graceful reasons wait),
 //! unless the pool's `terminationGracePeriod` lets a drain delete pods regardless once it runs out.
+//!
+//! This file is the pool's side (NodePool admission, `disruption-guard check`); [`workload`] asks the same
+//! question at Deployment/StatefulSet admission, with [`placement`] for pods not yet scheduled.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::finding::{Finding, Rule};
 use crate::karpenter::budget::Timeline;
-use serde::Deserialize;
 
 use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
-use crate::karpenter::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
-use crate::kube::objects::{Cluster, NODEPOOL_LABEL, Pdb, Workload, at};
+use crate::karpenter::nodepool::{NodePool, Reason, Reasons};
+use crate::kube::objects::{Cluster, Pdb, Workload};
 use crate::kube::selector::LabelIndex;
 use crate::settings::Settings;
+
+pub mod placement;
+pub mod workload;
+
+pub use placement::{Placement, placement_per_node};
+pub use workload::workload_findings;
 
 /// Concurrent drains allowed during `span`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,7 +191,7 @@ pub fn analyze(
 }
 
 /// Per stretch of time: the most nodes any pod-evicting reason may disrupt at once, capped at the pool size.
-fn drains(timeline: &Timeline, evicting: Reasons, pool_size: u64) -> Vec<Drains> {
+pub(super) fn drains(timeline: &Timeline, evicting: Reasons, pool_size: u64) -> Vec<Drains> {
     let mut out: Vec<Drains> = Vec::new();
     for seg in &timeline.segments {
         let mut best = Drains {
@@ -451,7 +459,11 @@ pub fn check(
 
 /// How many of `replicas` pods must stay available, and why: the protecting PDB's floor, or the settings'
 /// `availabilityFloor` when no PDB protects the workload.
-fn availability_floor(pdb: Option<&Pdb>, replicas: u64, settings: &Settings) -> (u64, String) {
+pub(super) fn availability_floor(
+    pdb: Option<&Pdb>,
+    replicas: u64,
+    settings: &Settings,
+) -> (u64, String) {
     match pdb {
         Some(p) => (
             p.budget().map(|b| b.desired_healthy(replicas)).unwrap_or(0),
@@ -467,238 +479,15 @@ fn availability_floor(pdb: Option<&Pdb>, replicas: u64, settings: &Settings) -> 
     }
 }
 
-/// How a workload's pods are kept apart, read from its pod template.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Placement {
-    /// NodePools it may land on (`None`: any).
-    pub pools: Option<Vec<String>>,
-    pub required_hostname_anti_affinity: bool,
-    /// `maxSkew` of a DoNotSchedule spread on `kubernetes.io/hostname` that selects its own pods.
-    pub hostname_spread: Option<u64>,
-}
-
-impl Placement {
-    pub fn of(object: &serde_json::Value, own_labels: &crate::kube::selector::Labels) -> Placement {
-        use serde_json::Value;
-        let pod = at(object, &["spec", "template", "spec"]).unwrap_or(&Value::Null);
-        let selects_own = |v: &Value| {
-            crate::kube::selector::LabelSelector::deserialize(v)
-                .is_ok_and(|s| !s.is_empty() && s.matches(own_labels))
-        };
-        let hostname = |v: &Value| v["topologyKey"] == "kubernetes.io/hostname";
-        let mut pools = pod["nodeSelector"][NODEPOOL_LABEL]
-            .as_str()
-            .map(|p| vec![p.to_string()]);
-        if pools.is_none()
-            && let Some(terms) = at(
-                pod,
-                &[
-                    "affinity",
-                    "nodeAffinity",
-                    "requiredDuringSchedulingIgnoredDuringExecution",
-                    "nodeSelectorTerms",
-                ],
-            )
-            .and_then(Value::as_array)
-        {
-            // Terms are OR-ed: the pods are confined to named pools only if every term names them.
-            let per_term: Vec<Option<Vec<String>>> = terms
-                .iter()
-                .map(|t| {
-                    t["matchExpressions"]
-                        .as_array()?
-                        .iter()
-                        .find(|e| e["key"] == NODEPOOL_LABEL && e["operator"] == "In")
-                        .map(|e| {
-                            e["values"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|v| v.as_str().map(String::from))
-                                .collect()
-                        })
-                })
-                .collect();
-            if !per_term.is_empty() && per_term.iter().all(Option::is_some) {
-                pools = Some(per_term.into_iter().flatten().flatten().collect());
-            }
-        }
-        let required_hostname_anti_affinity = at(
-            pod,
-            &[
-                "affinity",
-                "podAntiAffinity",
-                "requiredDuringSchedulingIgnoredDuringExecution",
-            ],
-        )
-        .and_then(Value::as_array)
-        .is_some_and(|terms| {
-            terms
-                .iter()
-                .any(|t| hostname(t) && selects_own(&t["labelSelector"]))
-        });
-        let hostname_spread = pod["topologySpreadConstraints"].as_array().and_then(|cs| {
-            cs.iter()
-                .filter(|c| {
-                    hostname(c)
-                        && c["whenUnsatisfiable"] == "DoNotSchedule"
-                        && selects_own(&c["labelSelector"])
-                })
-                .filter_map(|c| c["maxSkew"].as_u64())
-                .min()
-        });
-        Placement {
-            pools,
-            required_hostname_anti_affinity,
-            hostname_spread,
-        }
-    }
-
-    fn per_node(&self, replicas: u64, pool_size: u64) -> u64 {
-        placement_per_node(
-            replicas,
-            self.required_hostname_anti_affinity,
-            self.hostname_spread.map(|s| (s, pool_size)),
-        )
-    }
-
-    fn describe(&self, replicas: u64, pool_size: u64) -> String {
-        let per_node = self.per_node(replicas, pool_size);
-        if self.required_hostname_anti_affinity {
-            "required anti-affinity keeps 1 per node".into()
-        } else if let Some(skew) = self.hostname_spread {
-            format!(
-                "a DoNotSchedule hostname spread (maxSkew {skew}) over {pool_size} nodes allows {per_node} per node"
-            )
-        } else {
-            "nothing keeps them apart, so all may share one node".into()
-        }
-    }
-}
-
-/// The calculator at workload admission: for each NodePool the workload can land on (`pools` as returned by
-/// the NodePool list; its size is `status.nodes`), can the drains its budgets allow take the workload below
-/// its floor, given how its pods may be placed? `w` is `object` as [read](Workload::read).
-pub fn workload_findings(
-    object: &serde_json::Value,
-    w: &Workload,
-    pools: &[ListedNodePool],
-    ns: &crate::kube::objects::Namespace,
-    settings: &Settings,
-    now: Minute,
-) -> Vec<Finding> {
-    let replicas = w.replicas(&ns.hpas).count;
-    if replicas < u64::from(settings.workloads.min_replicas) {
-        return Vec::new();
-    }
-    let placement = Placement::of(object, w.pod_labels());
-    let pdb = ns
-        .pdbs
-        .iter()
-        .filter(|p| p.selects(w.pod_labels()))
-        .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
-    let mut out = Vec::new();
-    for listed in pools {
-        let (pool, size) = (&listed.pool, listed.nodes);
-        let name = pool.name().to_string();
-        if placement.pools.as_ref().is_some_and(|p| !p.contains(&name)) {
-            continue;
-        }
-        let tgp = pool.spec.template.spec.termination_grace_period.clone();
-        if pdb.is_some() && tgp.is_none() {
-            continue; // Graceful drains wait for the PDB.
-        }
-        let Ok(timeline) = Timeline::build(&pool.budgets(), Span::new(now, now + MINUTES_PER_WEEK))
-        else {
-            continue;
-        };
-        let drains = drains(&timeline, evicting_reasons(pool), size);
-        let per_node = placement.per_node(replicas, size).max(1);
-        let (floor, mut source) = availability_floor(pdb, replicas, settings);
-        if pdb.is_some() {
-            source.push_str(", bypassed by terminationGracePeriod");
-        }
-        let lost = |k: u64| (k.saturating_mul(per_node)).min(replicas);
-        let Some(k_break) = fewest_drains_below_floor(replicas, floor, per_node, size) else {
-            continue;
-        };
-        let mut breaks = SpanSet::new();
-        for d in drains.iter().filter(|d| d.nodes >= k_break) {
-            breaks.push(d.span.start, d.span.end);
-        }
-        let Some(worst) = drains
-            .iter()
-            .filter(|d| d.nodes >= k_break)
-            .max_by_key(|d| d.nodes)
-        else {
-            continue;
-        };
-        let when = crate::calendar::wording::describe_when(
-            &breaks,
-            Span::new(now, now + MINUTES_PER_WEEK),
-            settings.local_zone(),
-        );
-        out.push(
-            Finding::new(Rule::WorkloadCapacity, "spec.template.spec.affinity", format!("NodePool {name}"))
-                .problem(format!(
-                    "NodePool {name} ({size} nodes) allows {} concurrent drain{} ({}, {when}); {} of {replicas} replicas may share a node ({}), so those drains can take {}, leaving {} below the floor {floor} ({source}).",
-                    worst.nodes,
-                    if worst.nodes == 1 { "" } else { "s" },
-                    worst.reasons.names(),
-                    per_node,
-                    placement.describe(replicas, size),
-                    lost(worst.nodes),
-                    replicas - lost(worst.nodes),
-                ))
-                .fix(format!(
-                    "add a PodDisruptionBudget (minAvailable: {floor}), or keep the pods apart with required pod anti-affinity on kubernetes.io/hostname"
-                )),
-        );
-    }
-    out
-}
-
-/// The fewest of `size` nodes whose drains, taking `per_node` pods each, leave fewer than `floor` of
-/// `replicas` pods: `None` when even all of them cannot. In closed form, so that a pool's `status.nodes`,
-/// which the host reports, never sets the length of a loop.
-fn fewest_drains_below_floor(replicas: u64, floor: u64, per_node: u64, size: u64) -> Option<u64> {
-    // replicas − min(k·per_node, replicas) < floor ⟺ k·per_node > replicas − floor, for floor ≥ 1.
-    let k = match (floor, per_node) {
-        (0, _) => return None,
-        (_, 0) if floor <= replicas => return None,
-        (_, 0) => 1,
-        _ => replicas.saturating_sub(floor) / per_node + 1,
-    };
-    (k <= size).then_some(k)
-}
-
-/// Where at most `per_node` pods of a not yet scheduled workload of `replicas` may share a node
-/// required hostname anti-affinity → 1; a DoNotSchedule hostname spread with `max_skew` over
-/// `nodes` nodes → ⌊(R + (n−1)·s) / n⌋; otherwise all of them.
-pub fn placement_per_node(
-    replicas: u64,
-    required_hostname_anti_affinity: bool,
-    hostname_spread: Option<(u64, u64)>,
-) -> u64 {
-    if required_hostname_anti_affinity {
-        return replicas.min(1);
-    }
-    match hostname_spread {
-        Some((max_skew, nodes)) if nodes > 0 => {
-            // In u128: `nodes` is a pool's status.nodes and `max_skew` the user's, so the product may not fit.
-            let spread = (u128::from(replicas) + u128::from(nodes - 1) * u128::from(max_skew))
-                / u128::from(nodes);
-            u64::try_from(spread).unwrap_or(u64::MAX).min(replicas)
-        }
-        _ => replicas,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::karpenter::nodepool::ListedNodePool;
+    use crate::kube::objects::NODEPOOL_LABEL;
     use crate::kube::objects::{Node, Pod};
+    use serde::Deserialize;
     use serde_json::{Value, json};
+    use workload::fewest_drains_below_floor;
 
     /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
     use crate::testkit::{INCIDENT as NOW, disruption, nodepool};
