@@ -274,7 +274,7 @@ fn workload_findings(
     let mut findings = verdict.errors;
     let warnings = verdict.warnings.iter().map(ToString::to_string).collect();
     if let (Some(Ok(pools)), Some(ns), Ok(w)) = (pools, ns, &workload) {
-        findings.extend(capacity::workload_findings(
+        findings.extend(capacity::workload::workload_findings(
             object, w, pools, ns, settings, now,
         ));
     }

@@ -25,9 +25,6 @@ use crate::settings::Settings;
 pub mod placement;
 pub mod workload;
 
-pub use placement::{Placement, placement_per_node};
-pub use workload::workload_findings;
-
 /// Concurrent drains allowed during `span`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Drains {
@@ -485,9 +482,10 @@ mod tests {
     use crate::karpenter::nodepool::ListedNodePool;
     use crate::kube::objects::NODEPOOL_LABEL;
     use crate::kube::objects::{Node, Pod};
+    use placement::{Placement, placement_per_node};
     use serde::Deserialize;
     use serde_json::{Value, json};
-    use workload::fewest_drains_below_floor;
+    use workload::{fewest_drains_below_floor, workload_findings};
 
     /// Tue 2026-11-24 06:43 UTC = 15:43 KST, the outage.
     use crate::testkit::{INCIDENT as NOW, disruption, nodepool};
