@@ -179,7 +179,7 @@ pub const MAX_RENDERED: usize = 20;
 const MAX_LINE: usize = 4096;
 
 /// The rejection text: a headline, then one finding per line (the first [`MAX_RENDERED`], then how many
-/// more), each line at most [`MAX_LINE`] bytes: a few KB whatever the input.
+/// more), each line at most `MAX_LINE` bytes: a few KB whatever the input.
 pub fn render(kind: &str, name: &str, findings: &[Finding]) -> String {
     let mut out = format!(
         "disruption-guard rejected {kind} {:?} ({} problem{}):",

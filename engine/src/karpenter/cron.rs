@@ -63,7 +63,7 @@ fn err<T>(msg: String) -> Result<T, CronError> {
     Err(CronError(msg))
 }
 
-/// A parsed schedule: one bit set per field value, plus [`STAR`].
+/// A parsed schedule: one bit set per field value, plus `STAR`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schedule {
     minute: u64,
