@@ -183,3 +183,21 @@ fn update_and_delete() {
     delete["object"] = Value::Null;
     assert!(policy().validate(&seoul(), &delete).accepted);
 }
+
+#[test]
+fn a_rejection_ends_with_the_links_of_the_rules_it_names() {
+    let v = policy().validate(&seoul(), &example("nodepool-incident"));
+    assert!(!v.accepted);
+    let message = v.message.unwrap_or_default();
+    let last = message.lines().last().unwrap_or_default();
+    let base = "https://github.com/disruption-guard/disruption-guard/blob/main/docs/rules.md#";
+    for rule in [
+        "nodepool-consolidation-policy",
+        "nodepool-consolidate-after",
+        "nodepool-budget-max",
+    ] {
+        assert!(message.contains(&format!("[{rule}]")), "{message}");
+        assert!(last.contains(&format!("{base}{rule}")), "{last}");
+    }
+    assert!(last.starts_with("Rules: "), "{last}");
+}

@@ -221,7 +221,7 @@ pub fn render(kind: &str, name: &str, findings: &[Finding]) -> String {
 }
 
 /// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.
-fn cut(text: &str, bytes: usize) -> &str {
+pub(crate) fn cut(text: &str, bytes: usize) -> &str {
     let mut end = bytes.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -163,8 +163,8 @@ pub struct Problem {
 impl Problem {
     fn new(path: &str, message: &str) -> Problem {
         Problem {
-            path: cut(path.to_string(), MAX_PROBLEM_LEN / 8),
-            message: cut(with_near_miss(message), MAX_PROBLEM_LEN),
+            path: shortened(path, MAX_PROBLEM_LEN / 8),
+            message: shortened(&with_near_miss(message), MAX_PROBLEM_LEN),
         }
     }
 }
@@ -179,17 +179,15 @@ impl fmt::Display for Problem {
     }
 }
 
-/// `text`, cut to at most `max` bytes (on a character boundary) with an ellipsis when it was longer.
-fn cut(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
+/// `text`, cut to at most `max` bytes (on a character boundary, by [`crate::finding::cut`]) with an
+/// ellipsis when it was longer.
+fn shortened(text: &str, max: usize) -> String {
+    let kept = crate::finding::cut(text, max);
+    if kept.len() == text.len() {
+        text.to_string()
+    } else {
+        format!("{kept}…")
     }
-    text
 }
 
 /// A problem's sentence is cut at this many bytes (a key or value written in it can be any size).
