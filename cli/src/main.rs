@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::calendar::year::horizon;
+use disruption_guard_engine::calendar::zone::Zone;
 use disruption_guard_engine::capacity;
 use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
@@ -469,7 +470,7 @@ fn timeline(
     nodes: Option<u64>,
     now: Option<String>,
 ) -> Result<ExitCode, String> {
-    let zone: chrono_tz::Tz = timezone
+    let zone: Zone = timezone
         .parse()
         .map_err(|_| format!("unknown time zone {timezone:?}: use an IANA name"))?;
     let now = now_minute(now)?;

@@ -81,6 +81,7 @@ fn key_of(content: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use disruption_guard_engine::calendar::zone::Zone;
     use disruption_guard_engine::settings::{BusinessHours, TimeZone};
 
     /// The README's settings block shows every key at its default; only `businessHours` (absent by
@@ -109,7 +110,7 @@ mod tests {
         let seoul: BusinessHours =
             serde_json::from_value(serde_json::json!({"timezone": "Asia/Seoul"}))
                 .expect("business hours");
-        assert_eq!(seoul.timezone, TimeZone(chrono_tz::Asia::Seoul));
+        assert_eq!(seoul.timezone, TimeZone(Zone::named("Asia/Seoul").unwrap()));
         assert_eq!(
             loaded,
             Ok(Settings {

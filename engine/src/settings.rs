@@ -4,8 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::calendar::zone::Zone;
 use chrono::Weekday;
-use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::{Map, Value};
@@ -219,9 +219,9 @@ impl fmt::Display for Problems {
 
 impl Settings {
     /// The zone messages give local times in beside UTC: the business hours' (none for UTC itself).
-    pub fn local_zone(&self) -> Option<Tz> {
+    pub fn local_zone(&self) -> Option<Zone> {
         let zone = self.business_hours.as_ref()?.timezone.0;
-        (zone != Tz::UTC).then_some(zone)
+        (zone != Zone::UTC).then_some(zone)
     }
 
     /// Cross-field checks that serde cannot express, every one that fails as a sentence naming the key.
@@ -516,20 +516,17 @@ macro_rules! string_backed {
 
 /// An IANA time zone such as `Asia/Seoul`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TimeZone(pub Tz);
+pub struct TimeZone(pub Zone);
 
 impl FromStr for TimeZone {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        s.parse::<Tz>().map(TimeZone).map_err(|_| {
+        s.parse::<Zone>().map(TimeZone).map_err(|_| {
             // IANA names are case-sensitive: `asia/seoul` is a slip worth naming.
-            let same_but_case = chrono_tz::TZ_VARIANTS
-                .iter()
-                .find(|tz| tz.name().eq_ignore_ascii_case(s));
+            let same_but_case = Zone::names().find(|name| name.eq_ignore_ascii_case(s));
             match same_but_case {
-                Some(tz) => format!(
-                    "unknown time zone {s:?}: did you mean {:?}? (IANA names are case-sensitive)",
-                    tz.name()
+                Some(name) => format!(
+                    "unknown time zone {s:?}: did you mean {name:?}? (IANA names are case-sensitive)"
                 ),
                 None => format!(
                     "unknown time zone {s:?}: use an IANA name such as \"Asia/Seoul\" or \"Europe/Berlin\""
@@ -648,7 +645,7 @@ mod tests {
     fn business_hours_default_to_weekdays_nine_to_six() {
         let s = parse(r#"{"businessHours": {"timezone": "Asia/Seoul"}}"#).unwrap();
         let bh = s.business_hours.unwrap();
-        assert_eq!(bh.timezone.0, chrono_tz::Asia::Seoul);
+        assert_eq!(bh.timezone.0, Zone::named("Asia/Seoul").unwrap());
         assert_eq!(bh.days.len(), 5);
         assert_eq!((bh.start, bh.end), (ClockTime(540), ClockTime(1080)));
     }
@@ -842,7 +839,7 @@ mod tests {
         // A field added to `Settings` but not to `decode` would come back as an unknown key.
         let settings = Settings {
             business_hours: Some(BusinessHours {
-                timezone: TimeZone(chrono_tz::Asia::Seoul),
+                timezone: TimeZone(Zone::named("Asia/Seoul").unwrap()),
                 days: weekdays(),
                 start: nine(),
                 end: eighteen(),

@@ -3,6 +3,7 @@
 
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::calendar::year::horizon;
+use disruption_guard_engine::calendar::zone::Zone;
 use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
 use disruption_guard_engine::karpenter::nodepool::{NodePool, Reason};
@@ -73,7 +74,7 @@ fn run(
     };
     let cluster = Cluster::from_objects(&objects);
     // One source of truth: the business hours' zone, when the settings have one, else the zone box.
-    let zone: chrono_tz::Tz = match &settings.business_hours {
+    let zone: Zone = match &settings.business_hours {
         Some(b) => b.timezone.0,
         None => zone
             .parse()

@@ -4,3 +4,4 @@ pub mod civil;
 pub mod spans;
 pub mod wording;
 pub mod year;
+pub mod zone;

@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
+use crate::calendar::zone::Zone;
 use chrono::{Datelike, TimeZone as _, Timelike};
-use chrono_tz::Tz;
 
 use crate::calendar::civil::{civil_from_days, weekday};
 use crate::calendar::spans::{MINUTES_PER_DAY, Minute, Span, SpanSet};
 
 /// `Mon 2026-11-23 09:00-18:00 KST` (or `… → Tue 2026-11-24 06:00 PST` across midnight).
-pub fn describe_local(tz: Tz, span: Span) -> String {
+pub fn describe_local(tz: Zone, span: Span) -> String {
     let (Some(start), Some(end)) = (
         tz.timestamp_opt(span.start * 60, 0).single(),
         tz.timestamp_opt(span.end * 60, 0).single(),
@@ -111,7 +111,7 @@ fn push_two_digits(out: &mut String, n: u32) {
 
 /// "at all times", or the first few UTC windows within `horizon` (each with its `local` time beside it)
 /// and how many hours a week they cover.
-pub fn describe_when(spans: &SpanSet, horizon: Span, local: Option<Tz>) -> String {
+pub fn describe_when(spans: &SpanSet, horizon: Span, local: Option<Zone>) -> String {
     if spans.total() >= horizon.len() {
         return "at all times".into();
     }

@@ -300,7 +300,7 @@ fn workload_risk(
 pub fn findings(
     report: &PoolReport,
     timeline_budgets: &[crate::karpenter::nodepool::Budget],
-    local: Option<chrono_tz::Tz>,
+    local: Option<crate::calendar::zone::Zone>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for w in report.workloads.iter().filter(|w| !w.breaks.is_empty()) {

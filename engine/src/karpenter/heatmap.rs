@@ -1,8 +1,8 @@
 //! A NodePool's week as days × hours in a local time zone: for each hour and reason, the most nodes that
 //! may be disrupted at once at some minute of that hour (the CLI's `timeline` and the browser heatmap).
 
+use crate::calendar::zone::Zone;
 use chrono::{Duration, NaiveDate, TimeZone};
-use chrono_tz::Tz;
 
 use crate::calendar::spans::{Minute, Span};
 use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
@@ -26,13 +26,13 @@ pub struct Day {
 
 #[derive(Clone, Debug)]
 pub struct WeekGrid {
-    pub zone: Tz,
+    pub zone: Zone,
     pub pool_size: u64,
     pub days: Vec<Day>,
 }
 
 /// The seven local days starting with the one that contains `now`, at a pool size of `pool_size` nodes.
-pub fn week(pool: &NodePool, pool_size: u64, zone: Tz, now: Minute) -> Result<WeekGrid, String> {
+pub fn week(pool: &NodePool, pool_size: u64, zone: Zone, now: Minute) -> Result<WeekGrid, String> {
     let first = zone
         .timestamp_opt(now * 60, 0)
         .single()
@@ -80,7 +80,7 @@ pub fn week(pool: &NodePool, pool_size: u64, zone: Tz, now: Minute) -> Result<We
 }
 
 /// UTC minute of local `date` at `hour` (24 = next midnight); `None` when that wall time does not exist.
-fn local_minute(zone: Tz, date: NaiveDate, hour: u32) -> Option<Minute> {
+fn local_minute(zone: Zone, date: NaiveDate, hour: u32) -> Option<Minute> {
     let naive = date
         .and_hms_opt(0, 0, 0)?
         .checked_add_signed(Duration::hours(i64::from(hour)))?;
@@ -129,7 +129,7 @@ mod tests {
         let p = pool(
             json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]),
         );
-        let grid = week(&p, 30, chrono_tz::Asia::Seoul, NOW).unwrap();
+        let grid = week(&p, 30, Zone::named("Asia/Seoul").unwrap(), NOW).unwrap();
         assert_eq!(grid.days[0].date.to_string(), "2026-11-24");
         let tuesday = &grid.days[0].hours;
         assert_eq!(tuesday[8][0], Cell::Allowed(3), "08:00 KST: 10% of 30");
@@ -143,11 +143,11 @@ mod tests {
     #[test]
     fn a_lone_freeze_leaves_unbounded_hours_and_bad_schedules_are_explained() {
         let p = pool(json!([{"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]));
-        let grid = week(&p, 30, chrono_tz::Asia::Seoul, NOW).unwrap();
+        let grid = week(&p, 30, Zone::named("Asia/Seoul").unwrap(), NOW).unwrap();
         assert_eq!(grid.days[0].hours[20][0], Cell::Unbounded);
         let bad = pool(json!([{"nodes": "0", "schedule": "0 0 * * sat-sun", "duration": "9h"}]));
         assert!(
-            week(&bad, 30, chrono_tz::Asia::Seoul, NOW)
+            week(&bad, 30, Zone::named("Asia/Seoul").unwrap(), NOW)
                 .unwrap_err()
                 .contains("cannot be parsed")
         );
@@ -166,7 +166,7 @@ mod tests {
         let grid = week(
             &pool(json!([{"nodes": "1"}])),
             10,
-            chrono_tz::Europe::Berlin,
+            Zone::named("Europe/Berlin").unwrap(),
             now,
         )
         .unwrap();

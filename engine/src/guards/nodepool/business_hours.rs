@@ -4,8 +4,8 @@
 //! 09:00-18:00 moves in UTC twice a year where daylight saving applies, and may start on the previous
 //! UTC day (Australia/Sydney) or end on the next (America/Los_Angeles).
 
+use crate::calendar::zone::Zone;
 use chrono::{DateTime, Offset as _, TimeZone as _};
-use chrono_tz::Tz;
 
 use crate::calendar::civil::weekday;
 use crate::calendar::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
@@ -173,7 +173,7 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
 }
 
 /// The zone's UTC offset (minutes east) at a UTC minute.
-fn zone_offset(tz: Tz, utc: Minute) -> Minute {
+fn zone_offset(tz: Zone, utc: Minute) -> Minute {
     DateTime::from_timestamp(utc.saturating_mul(60), 0).map_or(0, |t| {
         Minute::from(
             tz.offset_from_utc_datetime(&t.naive_utc())
@@ -187,7 +187,7 @@ fn zone_offset(tz: Tz, utc: Minute) -> Minute {
 /// The zone's offsets over `[from, to)` as (UTC minute it takes effect, offset): one lookup a week, and a
 /// bisection to the minute where it changed, so a year costs about 80 lookups instead of two per day.
 /// No zone changes its offset twice within a week (checked for every zone by a test).
-fn offset_periods(tz: Tz, from: Minute, to: Minute) -> Vec<(Minute, Minute)> {
+fn offset_periods(tz: Zone, from: Minute, to: Minute) -> Vec<(Minute, Minute)> {
     let mut periods = vec![(from, zone_offset(tz, from))];
     let mut at = from;
     while at < to {
@@ -596,16 +596,16 @@ mod tests {
 
     #[test]
     fn windows_are_described_as_strftime_would() {
-        let strftime = |tz: Tz, m: Minute, pattern: &str| {
+        let strftime = |tz: Zone, m: Minute, pattern: &str| {
             tz.timestamp_opt(m * 60, 0)
                 .unwrap()
                 .format(pattern)
                 .to_string()
         };
         for tz in [
-            chrono_tz::Asia::Seoul,
-            chrono_tz::Europe::Berlin,
-            chrono_tz::America::Los_Angeles,
+            Zone::named("Asia/Seoul").unwrap(),
+            Zone::named("Europe/Berlin").unwrap(),
+            Zone::named("America/Los_Angeles").unwrap(),
         ] {
             // Across the year (both offsets, every weekday), same-day and overnight windows.
             for start in (0..700).map(|i| MONDAY + i * (13 * 60 + 7)) {
@@ -761,7 +761,7 @@ mod tests {
         assert_eq!(change.start.rem_euclid(MINUTES_PER_DAY), 60);
     }
 
-    /// The windows resolved day by day through chrono-tz, as before the offset periods.
+    /// The windows resolved day by day, each local time through the zone, as before the offset periods.
     fn windows_day_by_day(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
         use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime};
         let tz = hours.timezone.0;
@@ -805,16 +805,16 @@ mod tests {
     }
 
     #[test]
-    fn offset_periods_agree_with_chrono_tz_day_by_day_in_every_zone() {
+    fn offset_periods_agree_with_the_day_by_day_resolution_in_every_zone() {
         let cases = [
             r#""days": ["Mon", "Tue", "Wed", "Thu", "Fri"], "start": "09:00", "end": "18:00""#,
             r#""days": ["Sat", "Sun"], "start": "22:00", "end": "06:00""#,
             r#""days": ["Sun"], "start": "02:30", "end": "03:30""#,
             r#""days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "start": "00:00", "end": "23:00""#,
         ];
-        for tz in chrono_tz::TZ_VARIANTS {
+        for name in Zone::names() {
             for (i, case) in cases.iter().enumerate() {
-                let bh = hours(&format!(r#"{{"timezone": "{}", {case}}}"#, tz.name()));
+                let bh = hours(&format!(r#"{{"timezone": "{}", {case}}}"#, name));
                 // Two starts: one before the northern spring change, one inside the southern summer.
                 let horizon = if i % 2 == 0 {
                     YEAR
@@ -829,7 +829,7 @@ mod tests {
                 assert!(
                     fast.len() == slow.len() && first_difference.is_none(),
                     "{} with {case}: {} windows against {}, first difference {first_difference:?}",
-                    tz.name(),
+                    name,
                     fast.len(),
                     slow.len()
                 );

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::calendar::spans::{Minute, SpanSet};
 use crate::calendar::wording::{describe_local, describe_when};
+use crate::calendar::zone::Zone;
 use crate::finding::{Finding, Rule};
 use crate::guards::nodepool::business_hours::FreezeGap;
 use crate::guards::nodepool::years::Years;
@@ -18,7 +19,6 @@ use crate::karpenter::duration::Seconds;
 use crate::karpenter::nodepool::{ConsolidationPolicy, NodePool, Reason, Reasons};
 use crate::kube::int_or_percent::IntOrPercent;
 use crate::settings::{BusinessHours, Settings};
-use chrono_tz::Tz;
 
 /// The pool sizes `maxBudgetNodes` is compared at when the pool's own size is not known.
 const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
@@ -496,7 +496,7 @@ fn excess_finding(
     size_known: bool,
     size_now: Option<u64>,
     timeline: &Timeline,
-    local: Option<Tz>,
+    local: Option<Zone>,
 ) -> Finding {
     let when = describe_when(&e.when, timeline.horizon, local);
     let (n, allowed, limit) = e.example;
