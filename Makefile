@@ -4,8 +4,11 @@ CARGO_FLAGS ?= --locked
 SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engine/Cargo.toml
 
 WASM_BINDGEN_VERSION := 0.2.130
+CARGO_SBOM_VERSION := 0.10.0
+# The release's version, which every file that names one repeats (e2e-tests/tests/release.rs holds them equal).
+VERSION := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: wasm-target web-target wasm-bindgen fmt lint unit-tests e2e-tests cluster-tests cluster-fixtures web web-test screenshots test demo bench bench-instructions fuzz clean
+.PHONY: wasm-target web-target wasm-bindgen cargo-sbom version fmt lint unit-tests e2e-tests cluster-tests registry-tests cluster-fixtures release web web-test screenshots test demo bench bench-instructions fuzz clean
 
 policy.wasm: $(SOURCES) | wasm-target
 	$(CARGO) $(CARGO_FLAGS) build --release --target wasm32-wasip1 -p disruption-guard
@@ -20,6 +23,25 @@ annotated-policy.wasm: policy.wasm metadata.yml README.md
 # The policy hub package (Artifact Hub), regenerated from metadata.yml; a test keeps it consistent.
 artifacthub-pkg.yml: metadata.yml
 	kwctl scaffold artifacthub -m metadata.yml -o artifacthub-pkg.yml
+
+# What a release publishes (CONTRIBUTING.md: Cutting a release): the annotated module under the name a
+# Kubewarden release gives it, its sha256 (`sha256sum -c policy.wasm.sha256`), and an SPDX SBOM of the crates
+# compiled into it (named as Kubewarden's releases name theirs). cargo sbom lists the crates linked in;
+# sbom-build-data.jq adds chrono-tz, whose tz database engine/build.rs compiles into the module as tables.
+release: annotated-policy.wasm | cargo-sbom
+	rm -rf dist && mkdir dist
+	cp annotated-policy.wasm dist/policy.wasm
+	cd dist && sha256sum policy.wasm > policy.wasm.sha256
+	$(CARGO) sbom --cargo-package disruption-guard | jq -f sbom-build-data.jq \
+		--arg version "$$(awk '/^name = "chrono-tz"$$/ { getline; gsub(/version = |"/, ""); print }' Cargo.lock)" \
+		--arg engine "SPDXRef-Package-disruption-guard-engine-$(VERSION)" > dist/policy-sbom.spdx.json
+	@echo "dist/: disruption-guard v$(VERSION): policy.wasm ($$(stat -c %s dist/policy.wasm) bytes), its sha256, its SBOM"
+
+version:
+	@echo $(VERSION)
+
+cargo-sbom:
+	@$(CARGO) sbom --version 2>/dev/null | grep -q " $(CARGO_SBOM_VERSION)$$" || $(CARGO) install --locked cargo-sbom --version $(CARGO_SBOM_VERSION)
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -42,6 +64,11 @@ e2e-tests: policy.wasm
 # (e2e-tests/cluster.bats). Skipped with one line when a tool is missing.
 cluster-tests: policy.wasm
 	@e2e-tests/cluster/run.sh
+
+# The release through a real OCI registry: kwctl push, pull and inspect, and a PolicyServer that pulls it
+# (e2e-tests/registry.bats). Skipped with one line when a tool is missing.
+registry-tests: policy.wasm
+	@e2e-tests/registry/run.sh
 
 # Every AdmissionReview the cluster suite's API server sent, kept as the wasmtime suite's fixtures.
 cluster-fixtures: policy.wasm
@@ -71,7 +98,7 @@ screenshots: web
 # Every suite, then one line: how many tests passed and failed, and which suite skipped itself and why.
 test:
 	@log=$$(mktemp); \
-	{ $(MAKE) --no-print-directory fmt lint unit-tests e2e-tests cluster-tests web-test 2>&1; echo $$? > $$log.status; } | tee $$log; \
+	{ $(MAKE) --no-print-directory fmt lint unit-tests e2e-tests cluster-tests registry-tests web-test 2>&1; echo $$? > $$log.status; } | tee $$log; \
 	e2e-tests/summary.sh $$log "$$(cat $$log.status)"
 
 demo: policy.wasm
@@ -108,4 +135,4 @@ fuzz:
 
 clean:
 	$(CARGO) clean
-	rm -f policy.wasm annotated-policy.wasm
+	rm -rf policy.wasm annotated-policy.wasm dist
