@@ -41,6 +41,27 @@ fn bad_settings_are_refused_with_the_key_named() {
             "unknown variant `rack`",
         ),
         (json!(["not", "an", "object"]), "invalid settings"),
+        // Settings that contradict the rules they configure.
+        (
+            json!({"workloads": {"minReplicas": 1}}),
+            "workloads.minReplicas 1 would require a PDB for single-replica workloads",
+        ),
+        (
+            json!({"pdbs": {"defaultMinAvailable": "100%"}}),
+            "pdbs.defaultMinAvailable \"100%\" would write PDBs that allow no eviction",
+        ),
+        (
+            json!({"nodePools": {"maxBudgetNodes": "0"}}),
+            "nodePools.maxBudgetNodes 0 allows no disruption at all",
+        ),
+        (
+            json!({"workloads": {"availabilityFloor": "0%"}}),
+            "workloads.availabilityFloor 0% keeps no pod up",
+        ),
+        (
+            json!({"businessHours": {"timezone": "Asia/Seoul", "start": "+9:00"}}),
+            "invalid time \"+9:00\"",
+        ),
     ] {
         let (valid, message) = policy.validate_settings(&settings);
         assert!(!valid, "{settings} should be invalid");
@@ -77,4 +98,65 @@ fn every_bad_key_is_named_in_one_answer() {
     ] {
         assert!(message.contains(expected), "{expected}: {message}");
     }
+}
+
+/// The validate-only settings file is what `mutating: false` needs: through policy.wasm, no request comes
+/// back changed: not the examples, nor one request for each injection the Seoul settings make (a PDB with
+/// no budget, a protected 3-replica Deployment, a NodePool that lacks its freeze).
+#[test]
+fn the_validate_only_settings_never_mutate() {
+    let validate_only = read_yaml("examples/settings-seoul-validate-only.yaml");
+    let cluster = read_yaml("examples/cluster.yaml");
+    let mut bare_pdb = read_yaml("examples/requests/pdb-api-gateway-half.json");
+    bare_pdb["object"]["spec"] = json!({"selector": {"matchLabels": {"app": "api-gateway"}}});
+    // `search` has its PDB in the cluster: admitted, and spread by the Seoul settings.
+    let mut protected = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
+    protected["name"] = json!("search");
+    protected["object"]["metadata"]["name"] = json!("search");
+    protected["object"]["spec"]["selector"]["matchLabels"] = json!({"app": "search"});
+    protected["object"]["spec"]["template"]["metadata"]["labels"] = json!({"app": "search"});
+    let injections = [
+        ("a PDB with no budget", bare_pdb),
+        ("a protected 3-replica Deployment", protected),
+        (
+            "a NodePool without its freeze",
+            read_yaml("examples/requests/nodepool-utc-freeze.json"),
+        ),
+    ];
+    for (what, request) in &injections {
+        let verdict = Policy::with_cluster(&cluster).validate(&seoul(), request);
+        assert!(
+            verdict.mutated_object.is_some(),
+            "{what}: the Seoul settings should change it: {:?}",
+            verdict.message
+        );
+    }
+    let dir = e2e_tests::repo_root().join("examples/requests");
+    let examples = std::fs::read_dir(dir).unwrap().map(|e| {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        let request = read_yaml(&format!("examples/requests/{name}"));
+        (name, request)
+    });
+    let injections = injections.map(|(what, request)| (what.to_string(), request));
+    for (what, request) in examples.chain(injections) {
+        let verdict = Policy::with_cluster(&cluster).validate(&validate_only, &request);
+        assert!(
+            verdict.mutated_object.is_none(),
+            "{what}: changed with the validate-only settings"
+        );
+    }
+}
+
+/// A caller that skips validate_settings (a replayed payload, a test host) gets the same refusal from
+/// validate, never rules run on settings that contradict them.
+#[test]
+fn validate_refuses_contradicting_settings_too() {
+    let request = read_yaml("examples/requests/deployment-worker-single.json");
+    let verdict = Policy::new().validate(&json!({"workloads": {"minReplicas": 1}}), &request);
+    assert!(!verdict.accepted);
+    let message = verdict.message.unwrap_or_default();
+    assert!(
+        message.starts_with("disruption-guard's settings are invalid: workloads.minReplicas 1"),
+        "{message}"
+    );
 }

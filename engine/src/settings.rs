@@ -4,12 +4,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::calendar::zone::Zone;
 use chrono::Weekday;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::{Map, Value};
 
+use crate::calendar::zone::Zone;
 use crate::karpenter::duration::Seconds;
 use crate::karpenter::nodepool::{ConsolidationPolicy, Reason};
 use crate::kube::int_or_percent::IntOrPercent;
@@ -82,7 +82,8 @@ impl Default for NodePoolSettings {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct PdbSettings {
-    pub default_min_available: IntOrPercent,
+    /// `null` disables the mutation.
+    pub default_min_available: Option<IntOrPercent>,
     /// `null` disables the mutation.
     pub unhealthy_pod_eviction_policy: Option<UnhealthyPodEvictionPolicy>,
 }
@@ -90,7 +91,7 @@ pub struct PdbSettings {
 impl Default for PdbSettings {
     fn default() -> Self {
         PdbSettings {
-            default_min_available: IntOrPercent::Percent(50),
+            default_min_available: Some(IntOrPercent::Percent(50)),
             unhealthy_pod_eviction_policy: Some(UnhealthyPodEvictionPolicy::AlwaysAllow),
         }
     }
@@ -258,7 +259,70 @@ impl Settings {
                 format!("nodePools.maxBudgetNodes {p}% is above 100%"),
             );
         }
+        if np.max_budget_nodes.is_zero() {
+            problem(
+                "nodePools.maxBudgetNodes",
+                format!(
+                    "nodePools.maxBudgetNodes {} allows no disruption at all: every NodePool whose budgets let \
+                     a node go would be rejected, and one that lets none go never consolidates, drifts or \
+                     expires gracefully; use a count such as 1 or a percentage such as \"10%\"",
+                    np.max_budget_nodes
+                ),
+            );
+        }
+        let pdbs = &self.pdbs;
+        // Above 100% does not parse.
+        if let Some(IntOrPercent::Percent(p @ 100)) = pdbs.default_min_available {
+            problem(
+                "pdbs.defaultMinAvailable",
+                format!(
+                    "pdbs.defaultMinAvailable \"{p}%\" would write PDBs that allow no eviction, which the \
+                     policy rejects (pdb-never-disrupts): use \"50%\", or null to inject none"
+                ),
+            );
+        }
+        let w = &self.workloads;
+        if w.min_replicas < 2 {
+            problem(
+                "workloads.minReplicas",
+                format!(
+                    "workloads.minReplicas {} would require a PDB for single-replica workloads, and any PDB \
+                     that protects one replica blocks its node's drain (pdb-never-disrupts): use 2 or more",
+                    w.min_replicas
+                ),
+            );
+        }
+        if w.availability_floor.is_zero() {
+            problem(
+                "workloads.availabilityFloor",
+                format!(
+                    "workloads.availabilityFloor {} keeps no pod up: the PDBs it renders protect nothing; \
+                     use \"50%\" or a count such as 1",
+                    w.availability_floor
+                ),
+            );
+        }
         if let Some(bh) = &self.business_hours {
+            let days = bh
+                .days
+                .iter()
+                .fold(0u8, |m, d| m | 1 << d.0.num_days_from_monday());
+            let all_week = days == 0b111_1111;
+            let all_day = bh.start.0 == 0 && bh.end.0 == 24 * 60;
+            if all_week
+                && all_day
+                && (np.require_freeze || np.inject_freeze)
+                && np.freeze_reasons.contains(&Reason::Drifted)
+            {
+                problem(
+                    "nodePools.freezeReasons",
+                    "business hours cover the whole week (every day 00:00-24:00) and nodePools.freezeReasons \
+                     includes Drifted: drift would be frozen forever, which the policy rejects \
+                     (nodepool-drift-blocked); leave Drifted out of freezeReasons or shorten the business \
+                     hours"
+                        .into(),
+                );
+            }
             if bh.days.is_empty() {
                 problem(
                     "businessHours.days",
@@ -556,7 +620,9 @@ impl FromStr for ClockTime {
             )
         };
         let (h, m) = s.split_once(':').ok_or_else(bad)?;
-        if h.len() != 2 || m.len() != 2 {
+        // Two digits each: `parse` alone would take "+9" for 9.
+        let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+        if !two_digits(h) || !two_digits(m) {
             return Err(bad());
         }
         let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -756,6 +822,81 @@ mod tests {
         assert_eq!(edit_distance("maxBudgetNode", "maxBudgetNodes"), 1);
         assert_eq!(edit_distance("Required", "required"), 1);
         assert_eq!(edit_distance(&"x".repeat(65), "x"), usize::MAX);
+    }
+
+    /// Settings that would make every object of a kind unadmittable, or a mutation write what a rule rejects:
+    /// each is refused with the key and the conflict, and the nearest good value passes.
+    #[test]
+    fn settings_that_contradict_the_rules_are_refused() {
+        let cases = [
+            (
+                r#"{"workloads": {"minReplicas": 1}}"#,
+                "workloads.minReplicas",
+                "pdb-never-disrupts",
+            ),
+            (
+                r#"{"workloads": {"minReplicas": 0}}"#,
+                "workloads.minReplicas",
+                "use 2 or more",
+            ),
+            (
+                r#"{"pdbs": {"defaultMinAvailable": "100%"}}"#,
+                "pdbs.defaultMinAvailable",
+                "pdb-never-disrupts",
+            ),
+            (
+                r#"{"nodePools": {"maxBudgetNodes": "0"}}"#,
+                "nodePools.maxBudgetNodes",
+                "allows no disruption",
+            ),
+            (
+                r#"{"nodePools": {"maxBudgetNodes": "0%"}}"#,
+                "nodePools.maxBudgetNodes",
+                "allows no disruption",
+            ),
+            (
+                r#"{"workloads": {"availabilityFloor": "0%"}}"#,
+                "workloads.availabilityFloor",
+                "keeps no pod up",
+            ),
+            (
+                r#"{"workloads": {"availabilityFloor": 0}}"#,
+                "workloads.availabilityFloor",
+                "keeps no pod up",
+            ),
+            (
+                r#"{"businessHours": {"timezone": "Asia/Seoul", "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                    "start": "00:00", "end": "24:00"}}"#,
+                "nodePools.freezeReasons",
+                "nodepool-drift-blocked",
+            ),
+            (
+                r#"{"businessHours": {"timezone": "Asia/Seoul", "start": "+9:00"}}"#,
+                "businessHours.start",
+                "HH:MM",
+            ),
+        ];
+        for (json, path, words) in cases {
+            let value: Value = serde_json::from_str(json).unwrap();
+            let problems = Settings::decode(&value).unwrap_err().0;
+            assert_eq!(problems.len(), 1, "{json}: {problems:?}");
+            assert_eq!(problems[0].path, path, "{json}");
+            assert!(
+                problems[0].message.contains(words),
+                "{json}: {}",
+                problems[0].message
+            );
+        }
+        for fine in [
+            r#"{"workloads": {"minReplicas": 2, "availabilityFloor": 1}}"#,
+            r#"{"pdbs": {"defaultMinAvailable": "99%"}, "nodePools": {"maxBudgetNodes": 1}}"#,
+            r#"{"businessHours": {"timezone": "Asia/Seoul", "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                "start": "00:00", "end": "24:00"}, "nodePools": {"freezeReasons": ["Empty", "Underutilized"]}}"#,
+            r#"{"businessHours": {"timezone": "Asia/Seoul", "days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
+                "start": "00:00", "end": "24:00"}}"#,
+        ] {
+            assert!(parse(fine).is_ok(), "{fine}: {:?}", parse(fine));
+        }
     }
 
     #[test]

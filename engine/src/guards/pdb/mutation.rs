@@ -12,8 +12,11 @@ pub fn mutate(object: &mut Value, settings: &Settings) -> Vec<String> {
         return changes;
     };
     let unset = |v: Option<&Value>| v.is_none_or(Value::is_null);
-    if unset(spec.get("minAvailable")) && unset(spec.get("maxUnavailable")) {
-        let value = match settings.pdbs.default_min_available {
+    if let Some(default) = settings.pdbs.default_min_available
+        && unset(spec.get("minAvailable"))
+        && unset(spec.get("maxUnavailable"))
+    {
+        let value = match default {
             IntOrPercent::Count(c) => json!(c),
             p @ IntOrPercent::Percent(_) => json!(p.to_string()),
         };
@@ -50,10 +53,22 @@ mod tests {
 
         let mut s = Settings::default();
         s.pdbs.unhealthy_pod_eviction_policy = None;
-        s.pdbs.default_min_available = IntOrPercent::Count(1);
+        s.pdbs.default_min_available = Some(IntOrPercent::Count(1));
         let mut pdb = json!({"spec": {}});
         mutate(&mut pdb, &s);
         assert_eq!(pdb, json!({"spec": {"minAvailable": 1}}));
         assert!(mutate(&mut json!("not an object"), &s).is_empty());
+    }
+
+    #[test]
+    fn null_turns_each_default_off() {
+        let s = Settings::from_json(
+            br#"{"pdbs": {"defaultMinAvailable": null, "unhealthyPodEvictionPolicy": null}}"#,
+        )
+        .unwrap();
+        let mut pdb = json!({"spec": {"selector": {"matchLabels": {"app": "api"}}}});
+        let before = pdb.clone();
+        assert!(mutate(&mut pdb, &s).is_empty());
+        assert_eq!(pdb, before);
     }
 }
