@@ -281,6 +281,15 @@ impl Settings {
                 ),
             );
         }
+        if let Some(zero) = pdbs.default_min_available.filter(|v| v.is_zero()) {
+            problem(
+                "pdbs.defaultMinAvailable",
+                format!(
+                    "pdbs.defaultMinAvailable {zero} would write PDBs that protect nothing: use \"50%\", \
+                     or null to inject none"
+                ),
+            );
+        }
         let w = &self.workloads;
         if w.min_replicas < 2 {
             problem(
@@ -843,6 +852,11 @@ mod tests {
                 r#"{"pdbs": {"defaultMinAvailable": "100%"}}"#,
                 "pdbs.defaultMinAvailable",
                 "pdb-never-disrupts",
+            ),
+            (
+                r#"{"pdbs": {"defaultMinAvailable": 0}}"#,
+                "pdbs.defaultMinAvailable",
+                "protect nothing",
             ),
             (
                 r#"{"nodePools": {"maxBudgetNodes": "0"}}"#,

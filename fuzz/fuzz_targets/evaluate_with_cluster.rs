@@ -69,13 +69,15 @@ fn settings(u: &mut Unstructured) -> Value {
         }
     }
     settings["nodePools"] = node_pools;
-    if let Some(min) = pick(u, &[json!(0), json!("100%"), json!(1_000_000)]) {
+    // The extremes the settings accept (a zero or 100% default, minReplicas under 2 and a zero floor are
+    // refused before any rule runs, and tested as such).
+    if let Some(min) = pick(u, &[json!(1), json!("99%"), json!(1_000_000), json!(null)]) {
         settings["pdbs"] = json!({"defaultMinAvailable": min});
     }
     let mut workloads = json!({});
     for (key, values) in [
-        ("minReplicas", vec![json!(0), json!(u32::MAX)]),
-        ("availabilityFloor", vec![json!("0%"), json!("100%"), json!(1_000_000)]),
+        ("minReplicas", vec![json!(2), json!(u32::MAX)]),
+        ("availabilityFloor", vec![json!("1%"), json!("100%"), json!(1_000_000)]),
         ("requirePdb", vec![json!(false)]),
         ("antiAffinity", vec![json!("off"), json!("required")]),
         ("topologySpread", vec![json!("off"), json!("hostname")]),
