@@ -150,6 +150,42 @@ fn check_rejects_the_incident_and_exits_1() {
     assert!(text.contains("Fix: set spec.disruption.consolidateAfter: 5m"));
 }
 
+/// v1beta1's place for expireAfter, or a field of a newer Karpenter: a warning with the fix, never a failure.
+#[test]
+fn check_warns_about_a_field_the_crd_does_not_define() {
+    let manifest = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/manifests/nodepool-fixed.yaml"
+    ))
+    .unwrap();
+    let with_unknown = manifest.replacen(
+        "    consolidateAfter: 5m\n",
+        "    consolidateAfter: 5m\n    expireAfter: 720h\n",
+        1,
+    );
+    assert_ne!(
+        with_unknown, manifest,
+        "the manifest has a consolidateAfter to follow"
+    );
+    let path = scratch("unknown-field").join("nodepool.yaml");
+    std::fs::write(&path, with_unknown).unwrap();
+    let o = run(&[
+        "check",
+        path.to_str().unwrap(),
+        "--settings",
+        "examples/settings-seoul.yaml",
+        "--now",
+        NOW,
+    ]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("[nodepool-crd-unknown-field] spec.disruption.expireAfter = \"720h\"")
+            && text.contains("move it to spec.template.spec.expireAfter"),
+        "{text}"
+    );
+}
+
 #[test]
 fn check_against_a_cluster_snapshot_as_json() {
     let o = run(&[

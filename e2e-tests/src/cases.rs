@@ -255,7 +255,7 @@ pub fn hostile() -> Vec<Case> {
             &Arc::new(pools),
         ),
         case(
-            "NodePool: 100000 unknown fields (reject)",
+            "NodePool: 100000 unknown fields (warn)",
             &json!({}),
             &admission_request(&unknown, "CREATE"),
             &none,

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::calendar::spans::Minute;
 use crate::capacity;
-use crate::finding::{Finding, Rule};
+use crate::finding::{self, Finding, Rule};
 use crate::guards::nodepool::rules::Detail;
 use crate::guards::nodepool::years::Years;
 use crate::guards::nodepool::{mutation as nodepool_mutation, rules as nodepool_rules};
@@ -134,8 +134,11 @@ pub fn nodepool(
     } else {
         Detail::RulesOnly
     };
-    let mut after = all_findings(&mutated, &mut years, detail);
-    let mut warnings = Vec::new();
+    let (warned, mut after): (Vec<Finding>, Vec<Finding>) =
+        all_findings(&mutated, &mut years, detail)
+            .into_iter()
+            .partition(|f| f.rule.only_warns());
+    let mut warnings = finding::warnings(&warned);
     if let Some(Ok(Cluster {
         skipped: Some(why), ..
     })) = &cluster
@@ -162,6 +165,7 @@ pub fn nodepool(
     }
     // Explain the user's own object: windows and values as written, not as we would have patched them.
     let mut before = all_findings(object, &mut years, Detail::Full);
+    before.retain(|f| !f.rule.only_warns()); // warned about above
     if let (Some(old), Some(had)) = (old, &old_findings) {
         before = update::ratchet(before, had, object, old).0;
     }

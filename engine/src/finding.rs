@@ -13,6 +13,7 @@ pub const RULES_URL: &str =
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Rule {
     CrdSchema,
+    CrdUnknownField,
     ScheduleUnparsable,
     ScheduleNeverFires,
     ConsolidationPolicyNotAllowed,
@@ -40,8 +41,9 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 26] = [
         Rule::CrdSchema,
+        Rule::CrdUnknownField,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
         Rule::ConsolidationPolicyNotAllowed,
@@ -73,9 +75,15 @@ impl Rule {
         format!("{RULES_URL}#{}", self.id())
     }
 
+    /// Rules that warn and never reject: what they find may be right for a newer Karpenter.
+    pub fn only_warns(self) -> bool {
+        matches!(self, Rule::CrdUnknownField)
+    }
+
     pub fn id(self) -> &'static str {
         match self {
             Rule::CrdSchema => "nodepool-crd-schema",
+            Rule::CrdUnknownField => "nodepool-crd-unknown-field",
             Rule::ScheduleUnparsable => "nodepool-schedule-unparsable",
             Rule::ScheduleNeverFires => "nodepool-schedule-never-fires",
             Rule::ConsolidationPolicyNotAllowed => "nodepool-consolidation-policy",
@@ -218,6 +226,31 @@ pub fn render(kind: &str, name: &str, findings: &[Finding]) -> String {
         out.push_str(&rule.doc_url());
     }
     out
+}
+
+/// Findings of rules that only warn, as admission warnings: one per finding, each cut at `MAX_LINE` bytes,
+/// at most [`MAX_RENDERED`], then how many more.
+pub fn warnings(findings: &[Finding]) -> Vec<String> {
+    let mut lines: Vec<String> = findings
+        .iter()
+        .take(MAX_RENDERED)
+        .map(|f| {
+            let line = format!("disruption-guard: {f} ({})", f.rule.doc_url());
+            let kept = cut(&line, MAX_LINE);
+            if kept.len() < line.len() {
+                format!("{kept}…")
+            } else {
+                line
+            }
+        })
+        .collect();
+    if findings.len() > MAX_RENDERED {
+        lines.push(format!(
+            "disruption-guard: and {} more like these",
+            findings.len() - MAX_RENDERED
+        ));
+    }
+    lines
 }
 
 /// The longest prefix of `text` of at most `bytes` bytes that ends on a character boundary.

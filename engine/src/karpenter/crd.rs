@@ -38,6 +38,9 @@ const OPERATORS: &[&str] = &[
 const EFFECTS: &[&str] = &["NoSchedule", "PreferNoSchedule", "NoExecute"];
 
 /// Checks `object` (and, on UPDATE, the transition from `old`) against the CRD.
+/// The CRD's refusals come first (`nodepool-crd-schema`), then the fields it does not know
+/// (`nodepool-crd-unknown-field`, which only warns: a newer Karpenter's CRD may define them, and an API
+/// server with this CRD prunes them before any webhook sees the object).
 pub fn validate(object: &Value, old: Option<&Value>) -> Vec<Finding> {
     let mut w = Walker::default();
     w.root(object, old.filter(|o| o.is_object()));
@@ -51,8 +54,26 @@ pub fn validate(object: &Value, old: Option<&Value>) -> Vec<Finding> {
                 .fix("fix the fields above, then look again"),
         );
     }
+    if w.unknown_omitted > 0 {
+        w.unknown.push(
+            Finding::new(
+                Rule::CrdUnknownField,
+                "(object)",
+                format!("{} more", w.unknown_omitted),
+            )
+            .problem(format!(
+                "{} more fields that Karpenter {KARPENTER_VERSION}'s NodePool CRD does not define.",
+                w.unknown_omitted
+            ))
+            .fix("check the fields above, then look again"),
+        );
+    }
+    w.findings.append(&mut w.unknown);
     w.findings
 }
+
+/// The Karpenter release whose NodePool CRD this module reproduces.
+pub const KARPENTER_VERSION: &str = "v1.14.1";
 
 /// Findings kept, at most, so that an object with 100,000 unknown fields gets a short answer, quickly; with
 /// the count of the others, they fill a rejection (`finding::MAX_RENDERED`).
@@ -63,6 +84,9 @@ struct Walker {
     findings: Vec<Finding>,
     /// Findings beyond [`MAX_FINDINGS`], counted.
     omitted: usize,
+    /// Fields the CRD does not define, kept apart (they warn) and capped the same way.
+    unknown: Vec<Finding>,
+    unknown_omitted: usize,
 }
 
 fn get<'a>(map: &'a Object, key: &str) -> Option<&'a Value> {
@@ -179,8 +203,8 @@ impl Walker {
 
     fn known_fields(&mut self, map: &Object, path: &str, allowed: &[&str]) {
         for key in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            if self.findings.len() >= MAX_FINDINGS {
-                self.omitted += 1; // counted without wording it
+            if self.unknown.len() >= MAX_FINDINGS {
+                self.unknown_omitted += 1; // counted without wording it
                 continue;
             }
             let field = format!("{path}.{key}");
@@ -192,11 +216,14 @@ impl Walker {
                 }
                 _ => format!("remove {field}; known fields here: {}", allowed.join(", ")),
             };
-            self.report(
-                &field,
-                show(&map[key]),
-                format!("unknown field {field:?}"),
-                fix,
+            self.unknown.push(
+                Finding::new(Rule::CrdUnknownField, &field, show(&map[key]))
+                    .problem(format!(
+                        "{field} is not a field of Karpenter {KARPENTER_VERSION}'s NodePool CRD, the version \
+                         this policy knows: an API server with that CRD drops it (kubectl --validate=strict \
+                         refuses it); a newer Karpenter may define it."
+                    ))
+                    .fix(fix),
             );
         }
     }
@@ -842,7 +869,6 @@ mod tests {
         assert_eq!(
             paths(&v),
             [
-                "spec.disruption.expireAfter",
                 "spec.disruption.consolidateAfter",
                 "spec.disruption.consolidationPolicy",
                 "spec.disruption.budgets[0].nodes",
@@ -851,12 +877,43 @@ mod tests {
                 "spec.disruption.budgets[2].reasons[2]",
                 "spec.limits.cpu",
                 "spec.weight",
+                // Unknown fields last: they only warn.
+                "spec.disruption.expireAfter",
             ]
         );
         let all = validate(&v, None);
-        assert!(all[3].fix.contains("quote the value"), "{}", all[3]);
-        assert!(all[0].fix.contains("spec.template.spec.expireAfter"));
-        assert!(all.iter().all(|f| f.rule == Rule::CrdSchema));
+        assert!(all[2].fix.contains("quote the value"), "{}", all[2]);
+        let (refused, unknown) = all.split_at(all.len() - 1);
+        assert!(refused.iter().all(|f| f.rule == Rule::CrdSchema));
+        assert_eq!(unknown[0].rule, Rule::CrdUnknownField);
+        assert!(unknown[0].fix.contains("spec.template.spec.expireAfter"));
+        assert!(
+            unknown[0]
+                .problem
+                .contains("Karpenter v1.14.1's NodePool CRD")
+        );
+    }
+
+    /// A field of a newer Karpenter is never refused; 100,000 of them are worded 19 times and counted, apart
+    /// from the CRD's refusals, which keep their own room.
+    #[test]
+    fn unknown_fields_are_counted_apart_from_refusals() {
+        let mut v = pool(json!({"weight": 101}));
+        for i in 0..100_000 {
+            v["spec"]["disruption"][format!("newField{i}")] = json!(i);
+        }
+        let all = validate(&v, None);
+        let refused: Vec<&Finding> = all.iter().take_while(|f| !f.rule.only_warns()).collect();
+        assert!(
+            refused.iter().any(|f| f.path == "spec.weight"),
+            "{refused:?}"
+        );
+        let unknown: Vec<&Finding> = all.iter().filter(|f| f.rule.only_warns()).collect();
+        assert_eq!(unknown.len(), MAX_FINDINGS + 1);
+        assert_eq!(
+            unknown[MAX_FINDINGS].value,
+            format!("{} more", 100_000 - MAX_FINDINGS)
+        );
     }
 
     #[test]

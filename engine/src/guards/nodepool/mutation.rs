@@ -27,7 +27,10 @@ pub fn mutate_with(
 ) -> Vec<String> {
     let np = &settings.node_pools;
     let mut changes = Vec::new();
-    if !crd::validate(object, None).is_empty() {
+    if crd::validate(object, None)
+        .iter()
+        .any(|f| !f.rule.only_warns())
+    {
         return changes;
     }
     let Some(spec) = object.get_mut("spec").and_then(Value::as_object_mut) else {

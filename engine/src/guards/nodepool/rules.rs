@@ -63,7 +63,7 @@ pub fn check_with(
     let pool = match NodePool::deserialize(object) {
         Ok(pool) => pool,
         Err(e) => {
-            if findings.is_empty() {
+            if findings.iter().all(|f| f.rule.only_warns()) {
                 findings.push(
                     Finding::new(Rule::CrdSchema, "(object)", "(unreadable)")
                         .problem(format!("the NodePool cannot be read: {e}"))
