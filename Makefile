@@ -1,7 +1,7 @@
 # disruption-guard. `make demo` and `make test` are the two entry points (see README.md).
 CARGO ?= cargo
 CARGO_FLAGS ?= --locked
-SOURCES := $(shell find src engine/src -name '*.rs') Cargo.toml Cargo.lock engine/Cargo.toml
+SOURCES := $(shell find src engine/src -name '*.rs') engine/build.rs Cargo.toml Cargo.lock engine/Cargo.toml
 
 WASM_BINDGEN_VERSION := 0.2.130
 CARGO_SBOM_VERSION := 0.10.0
@@ -32,9 +32,11 @@ release: annotated-policy.wasm | cargo-sbom
 	rm -rf dist && mkdir dist
 	cp annotated-policy.wasm dist/policy.wasm
 	cd dist && sha256sum policy.wasm > policy.wasm.sha256
-	$(CARGO) sbom --cargo-package disruption-guard | jq -f sbom-build-data.jq \
+	$(CARGO) sbom --cargo-package disruption-guard > dist/cargo-sbom.json
+	jq -f sbom-build-data.jq \
 		--arg version "$$(awk '/^name = "chrono-tz"$$/ { getline; gsub(/version = |"/, ""); print }' Cargo.lock)" \
-		--arg engine "SPDXRef-Package-disruption-guard-engine-$(VERSION)" > dist/policy-sbom.spdx.json
+		--arg engine "SPDXRef-Package-disruption-guard-engine-$(VERSION)" dist/cargo-sbom.json > dist/policy-sbom.spdx.json
+	rm dist/cargo-sbom.json
 	@echo "dist/: disruption-guard v$(VERSION): policy.wasm ($$(stat -c %s dist/policy.wasm) bytes), its sha256, its SBOM"
 
 version:

@@ -44,11 +44,6 @@ impl Zone {
         data::NAMES.iter().map(|(n, _)| *n)
     }
 
-    /// The version of the tz database the tables come from (`2025b`).
-    pub fn database_version() -> &'static str {
-        data::TZDB_VERSION
-    }
-
     /// (kind before the first change, the changes as (UTC minute, kind)).
     fn table(self) -> (u16, &'static [(i32, u16)]) {
         let table = data::NAMES[usize::from(self.0)].1;
