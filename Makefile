@@ -85,8 +85,12 @@ web: | web-target wasm-bindgen
 web-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
+# --locked first; when the registry no longer holds a locked version (webpki-roots 1.0.11, which
+# wasm-bindgen-cli 0.2.130 locks, is gone from it), the newest compatible versions instead.
 wasm-bindgen:
-	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || $(CARGO) install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)$$" || \
+		$(CARGO) install --locked wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) || \
+		$(CARGO) install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 
 # The playground in Debian's Chromium, driven by playwright-core (installs both when missing; apt needs root).
 web-test: web
