@@ -175,6 +175,39 @@ fn karpenter_annotations_are_reported_as_warnings() {
     );
 }
 
+/// Karpenter v1.12+ reads do-not-disrupt as "true" or a positive Go duration, and ignores anything else.
+#[test]
+fn a_do_not_disrupt_duration_passes_and_a_value_karpenter_ignores_is_named() {
+    let mut c = cluster();
+    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
+        json!({"metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
+    );
+    let verdict = |value: &str| {
+        let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
+        request["object"]["spec"]["template"]["metadata"]["annotations"] =
+            json!({"karpenter.sh/do-not-disrupt": value});
+        Policy::with_cluster(&c).validate(&json!({}), &request)
+    };
+    let duration = verdict("30m");
+    assert!(duration.accepted, "{:?}", duration.message);
+    assert!(
+        !duration.warns("[workload-do-not-disrupt]"),
+        "{:?}",
+        duration.warnings
+    );
+    let ignored = verdict("yes");
+    assert!(ignored.accepted, "{:?}", ignored.message);
+    assert!(
+        ignored
+            .warnings
+            .iter()
+            .any(|w| w.contains("[workload-do-not-disrupt]") && w.contains("Karpenter ignores it")),
+        "{:?}",
+        ignored.warnings
+    );
+}
+
 #[test]
 fn statefulsets_are_guarded_too() {
     let mut c = cluster();

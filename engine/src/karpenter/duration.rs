@@ -61,6 +61,72 @@ impl fmt::Display for Seconds {
     }
 }
 
+/// Go's `time.ParseDuration` in full (signs, fractions, `ns` to `h`), in nanoseconds; `None` where Go
+/// returns an error, overflow included. Karpenter v1.12+ reads the `karpenter.sh/do-not-disrupt` pod
+/// annotation with it (`pkg/utils/pod`, `IsDoNotDisruptActive`).
+pub fn go_duration_nanos(s: &str) -> Option<i64> {
+    let (negative, mut rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: i128 = 0;
+    while !rest.is_empty() {
+        let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+        let whole_len = digits(rest);
+        let (whole, after) = rest.split_at(whole_len);
+        let (fraction, after) = match after.strip_prefix('.') {
+            Some(f) => f.split_at(digits(f)),
+            None => ("", after),
+        };
+        if whole.is_empty() && fraction.is_empty() {
+            return None; // no digits: "h", ".h"
+        }
+        let unit_len = after
+            .char_indices()
+            .find(|(_, c)| *c == '.' || c.is_ascii_digit())
+            .map_or(after.len(), |(i, _)| i);
+        let (unit, next) = after.split_at(unit_len);
+        let per_unit: i128 = match unit {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return None, // missing or unknown unit
+        };
+        // Digits past 18 cannot change a value that fits, and keep the arithmetic in range.
+        let whole: i128 = if whole.is_empty() {
+            0
+        } else {
+            whole.get(..whole.len().min(19))?.parse().ok()?
+        };
+        if whole_len > 19 {
+            return None;
+        }
+        let mut value = whole.checked_mul(per_unit)?;
+        let mut scale = per_unit;
+        for digit in fraction.bytes().take(30) {
+            scale /= 10;
+            value += i128::from(digit - b'0') * scale;
+        }
+        total = total.checked_add(value)?;
+        if total > i128::from(i64::MAX) + i128::from(negative) {
+            return None;
+        }
+        rest = next;
+    }
+    let signed = if negative { -total } else { total };
+    i64::try_from(signed).ok()
+}
+
 /// A budget duration (`^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$`) in whole minutes.
 pub fn budget_duration_minutes(s: &str) -> Option<i64> {
     if !crate::karpenter::patterns::is_budget_duration(s) {
@@ -129,6 +195,38 @@ mod tests {
         for m in [1, 45, 60, 540, 570, 1440] {
             let text = format_budget_duration(m);
             assert_eq!(budget_duration_minutes(&text), Some(m), "{text}");
+        }
+    }
+
+    #[test]
+    fn go_durations_parse_as_go_parses_them() {
+        let h = 3_600_000_000_000_i64;
+        for (text, want) in [
+            ("30m", Some(30 * 60_000_000_000)),
+            ("4h", Some(4 * h)),
+            ("1.5h", Some(h + h / 2)),
+            ("1h30m15s", Some(h + 30 * 60_000_000_000 + 15_000_000_000)),
+            ("300ms", Some(300_000_000)),
+            ("2us", Some(2_000)),
+            ("2\u{b5}s", Some(2_000)),
+            (".5s", Some(500_000_000)),
+            ("5.s", Some(5_000_000_000)),
+            ("0", Some(0)),
+            ("-0", Some(0)),
+            ("0s", Some(0)),
+            ("-30m", Some(-30 * 60_000_000_000)),
+            ("+30m", Some(30 * 60_000_000_000)),
+            ("2562047h47m16.854775807s", Some(i64::MAX)),
+            ("2562047h47m16.854775808s", None),
+            ("true", None),
+            ("", None),
+            ("30", None),
+            ("1d", None),
+            (".s", None),
+            ("-", None),
+            ("99999999999999999999h", None),
+        ] {
+            assert_eq!(go_duration_nanos(text), want, "{text:?}");
         }
     }
 }

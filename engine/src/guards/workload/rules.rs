@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Finding, Rule};
+use crate::karpenter::duration::go_duration_nanos;
 use crate::kube::int_or_percent::IntOrPercent;
 use crate::kube::objects::{Namespace, Pdb, Replicas, Workload};
 use crate::settings::Settings;
@@ -195,7 +196,24 @@ const DO_NOT_EVICT: &str = "karpenter.sh/do-not-evict";
 fn annotations(w: &Workload, settings: &Settings, warnings: &mut Vec<Finding>) {
     let annotations = &w.spec.template.metadata.annotations;
     let path = |a: &str| format!("spec.template.metadata.annotations[{a}]");
-    if let Some(value) = annotations.get(DO_NOT_DISRUPT)
+    // Karpenter v1.12+ (`IsDoNotDisruptActive`): "true" always; a positive Go duration for that long after
+    // the pod's start; anything else is ignored (earlier versions honour only "true").
+    let do_not_disrupt = annotations.get(DO_NOT_DISRUPT);
+    let duration = do_not_disrupt.and_then(|v| go_duration_nanos(v));
+    if let Some(value) = do_not_disrupt
+        && value != "true"
+        && duration.is_none_or(|nanos| nanos <= 0)
+    {
+        warnings.push(
+            Finding::new(Rule::WorkloadDoNotDisrupt, path(DO_NOT_DISRUPT), format!("{value:?}"))
+                .problem(
+                    "this value is neither \"true\" nor a positive duration: Karpenter ignores it (v1.12+, \
+                     with an event on the pod; earlier versions honour only \"true\"), so it protects nothing.",
+                )
+                .fix("write \"true\" to keep the pods' nodes from voluntary disruption, a duration such as \"30m\" \
+                      to protect only each pod's start, or remove it and rely on a PodDisruptionBudget"),
+        );
+    } else if let Some(value) = do_not_disrupt.filter(|v| *v == "true")
         && w.spec_replicas() >= u64::from(settings.workloads.min_replicas)
     {
         warnings.push(
@@ -398,6 +416,34 @@ mod tests {
         assert!(
             single.warnings.is_empty(),
             "a single replica is not pinned by policy choice"
+        );
+    }
+
+    /// Karpenter v1.12+: a positive duration protects each pod's start only; any other value is ignored.
+    #[test]
+    fn do_not_disrupt_durations_and_values_karpenter_ignores() {
+        let warned = |value: &str| {
+            let d = deployment(Some(3), json!({"karpenter.sh/do-not-disrupt": value}));
+            run(&d, None).warnings
+        };
+        for duration in ["30m", "4h", "1.5h", "90s"] {
+            assert!(warned(duration).is_empty(), "{duration}");
+        }
+        assert!(
+            warned("true")[0]
+                .problem
+                .contains("pinned for as long as the pods live")
+        );
+        for ignored in ["yes", "True", "0s", "-30m", "1d", ""] {
+            let w = warned(ignored);
+            assert_eq!(ids(&w), ["workload-do-not-disrupt"], "{ignored:?}");
+            assert!(w[0].problem.contains("Karpenter ignores it"), "{ignored:?}");
+        }
+        // An ignored value protects nothing at any replica count.
+        let single = deployment(Some(1), json!({"karpenter.sh/do-not-disrupt": "yes"}));
+        assert_eq!(
+            ids(&run(&single, None).warnings),
+            ["workload-do-not-disrupt"]
         );
     }
 
