@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use crate::calendar::zone::Zone;
 use chrono::{Datelike, TimeZone as _, Timelike};
 
 use crate::calendar::civil::{civil_from_days, weekday};
 use crate::calendar::spans::{MINUTES_PER_DAY, Minute, Span, SpanSet};
+use crate::calendar::zone::Zone;
 
 /// `Mon 2026-11-23 09:00-18:00 KST` (or `… → Tue 2026-11-24 06:00 PST` across midnight).
 pub fn describe_local(tz: Zone, span: Span) -> String {

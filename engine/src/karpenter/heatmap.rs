@@ -1,10 +1,10 @@
 //! A NodePool's week as days × hours in a local time zone: for each hour and reason, the most nodes that
 //! may be disrupted at once at some minute of that hour (the CLI's `timeline` and the browser heatmap).
 
-use crate::calendar::zone::Zone;
 use chrono::{Duration, NaiveDate, TimeZone};
 
 use crate::calendar::spans::{Minute, Span};
+use crate::calendar::zone::Zone;
 use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
 use crate::karpenter::nodepool::{NodePool, Reason};
 

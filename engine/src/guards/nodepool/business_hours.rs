@@ -4,11 +4,11 @@
 //! 09:00-18:00 moves in UTC twice a year where daylight saving applies, and may start on the previous
 //! UTC day (Australia/Sydney) or end on the next (America/Los_Angeles).
 
-use crate::calendar::zone::Zone;
 use chrono::{DateTime, Offset as _, TimeZone as _};
 
 use crate::calendar::civil::weekday;
 use crate::calendar::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
+use crate::calendar::zone::Zone;
 use crate::karpenter::budget::Timeline;
 use crate::karpenter::duration::format_budget_duration;
 use crate::karpenter::nodepool::{Reason, Reasons};
