@@ -1,6 +1,6 @@
 //! The writes a cluster makes besides a user's CREATE, through policy.wasm: controllers' UPDATEs (Karpenter's
 //! annotations, the garbage collector's finalizers, a label change), objects the API server has defaulted,
-//! and the `scale` subresource. Each of these broke the cluster before the UPDATE rule (README: "On UPDATE").
+//! and the `scale` subresource. Each of these broke the cluster before the UPDATE rule (docs/behaviour.md: "On UPDATE").
 
 use e2e_tests::{Policy, admission_request, read_yaml, scale_request, seoul, update_request};
 use serde_json::{Value, json};

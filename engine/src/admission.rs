@@ -75,7 +75,7 @@ pub type Lookup<'a, T> = Result<&'a T, String>;
 pub const REPAIRED_NOTE: &str =
     "(disruption-guard adds this itself once the other problems are fixed)";
 
-/// Writes decided before any lookup (README: "On UPDATE"): an object being deleted is admitted as it is, and
+/// Writes decided before any lookup (docs/behaviour.md: "On UPDATE"): an object being deleted is admitted as it is, and
 /// so is an UPDATE that leaves `spec` as it was (controllers' annotation, label and finalizer writes), with
 /// the findings it already had named in warnings. `judge`: the guard's decision without lookups. `None`: the
 /// guard must judge the write in full.
