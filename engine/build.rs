@@ -107,45 +107,63 @@ fn main() {
     );
     assert!(kinds.len() < usize::from(u16::MAX) && tables.len() < usize::from(u16::MAX));
     assert!(u32::try_from(transitions.len()).is_ok() && names.len() < usize::from(u16::MAX));
-    let _ = writeln!(out, "/// (offset in seconds east of UTC, abbreviation)");
-    let _ = writeln!(
-        out,
-        "pub(super) static KINDS: [(i32, &str); {}] = [",
-        kinds.len()
+    let kinds = kinds
+        .iter()
+        .map(|(offset, name)| format!("({offset}, {name:?})"));
+    let transitions = transitions
+        .iter()
+        .map(|(minute, kind)| format!("({minute}, {kind})"));
+    let tables = tables
+        .iter()
+        .map(|(first, start, end)| format!("({first}, {start}, {end})"));
+    let names = names
+        .iter()
+        .map(|(name, table)| format!("({name:?}, {table})"));
+    static_array(
+        &mut out,
+        "(offset in seconds east of UTC, abbreviation)",
+        "KINDS: [(i32, &str)",
+        kinds,
     );
-    for (offset, name) in &kinds {
-        let _ = writeln!(out, "({offset}, {name:?}),");
-    }
-    out.push_str("];\n/// (UTC minute since the epoch, kind)\n");
-    let _ = writeln!(
-        out,
-        "pub(super) static TRANSITIONS: [(i32, u16); {}] = [",
-        transitions.len()
+    static_array(
+        &mut out,
+        "(UTC minute since the epoch, kind)",
+        "TRANSITIONS: [(i32, u16)",
+        transitions,
     );
-    for (minute, kind) in &transitions {
-        let _ = writeln!(out, "({minute}, {kind}),");
-    }
-    out.push_str("];\n/// (kind in force before the first transition, transitions start, end)\n");
-    let _ = writeln!(
-        out,
-        "pub(super) static TABLES: [(u16, u32, u32); {}] = [",
-        tables.len()
+    static_array(
+        &mut out,
+        "(kind in force before the first transition, transitions start, end)",
+        "TABLES: [(u16, u32, u32)",
+        tables,
     );
-    for (first, start, end) in &tables {
-        let _ = writeln!(out, "({first}, {start}, {end}),");
-    }
-    out.push_str("];\n/// Every zone name, sorted, with its table\n");
-    let _ = writeln!(
-        out,
-        "pub(super) static NAMES: [(&str, u16); {}] = [",
-        names.len()
+    static_array(
+        &mut out,
+        "Every zone name, sorted, with its table",
+        "NAMES: [(&str, u16)",
+        names,
     );
-    for (name, table) in &names {
-        let _ = writeln!(out, "({name:?}, {table}),");
-    }
-    out.push_str("];\n");
     let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("zones.rs");
     if let Err(e) = std::fs::write(&path, out) {
         panic!("{}: {e}", path.display());
     }
+}
+
+/// `/// doc` then `pub(super) static NAME: [T; len] = [item, …];`, one item a line.
+fn static_array(
+    out: &mut String,
+    doc: &str,
+    name_and_type: &str,
+    items: impl ExactSizeIterator<Item = String>,
+) {
+    let _ = writeln!(out, "/// {doc}");
+    let _ = writeln!(
+        out,
+        "pub(super) static {name_and_type}; {}] = [",
+        items.len()
+    );
+    for item in items {
+        let _ = writeln!(out, "{item},");
+    }
+    out.push_str("];\n");
 }
