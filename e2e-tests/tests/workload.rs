@@ -1,6 +1,9 @@
 //! Deployment and StatefulSet admission through policy.wasm, with cluster lookups answered from
 //! examples/cluster.yaml (namespace shop).
 
+// Test code: a panic is a failed test, with the reason in its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use e2e_tests::{Policy, admission_request, read_yaml};
 use serde_json::{Value, json};
 
@@ -12,6 +15,15 @@ fn message(v: &e2e_tests::Verdict) -> String {
     v.message.clone().unwrap_or_default()
 }
 
+/// The example cluster with a PDB (`minAvailable: 50%`) that protects `shop/checkout`.
+fn cluster_where_checkout_has_a_pdb() -> Value {
+    let mut c = cluster();
+    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
+        json!({"metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
+    );
+    c
+}
 #[test]
 fn a_replicated_deployment_without_pdb_is_rejected_with_an_apply_ready_pdb() {
     let request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
@@ -106,11 +118,7 @@ fn a_single_replica_deployment_is_left_alone() {
 
 #[test]
 fn injected_spreading_selects_the_pod_template_labels() {
-    let mut c = cluster();
-    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "checkout", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
-    );
+    let c = cluster_where_checkout_has_a_pdb();
     let request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     let v = Policy::with_cluster(&c).validate(&json!({}), &request);
     let mutated = v.mutated_object.expect("spreading injected");
@@ -155,11 +163,7 @@ fn injected_spreading_selects_the_pod_template_labels() {
 
 #[test]
 fn karpenter_annotations_are_reported_as_warnings() {
-    let mut c = cluster();
-    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "checkout", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
-    );
+    let c = cluster_where_checkout_has_a_pdb();
     let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     request["object"]["spec"]["template"]["metadata"]["annotations"] =
         json!({"karpenter.sh/do-not-disrupt": "true", "karpenter.sh/do-not-evict": "true"});
@@ -178,11 +182,7 @@ fn karpenter_annotations_are_reported_as_warnings() {
 /// Karpenter v1.12+ reads do-not-disrupt as "true" or a positive Go duration, and ignores anything else.
 #[test]
 fn a_do_not_disrupt_duration_passes_and_a_value_karpenter_ignores_is_named() {
-    let mut c = cluster();
-    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "checkout", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
-    );
+    let c = cluster_where_checkout_has_a_pdb();
     let verdict = |value: &str| {
         let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
         request["object"]["spec"]["template"]["metadata"]["annotations"] =
@@ -249,11 +249,7 @@ fn pods_under_two_pdbs_are_rejected() {
 
 #[test]
 fn a_spread_constraint_that_selects_other_pods_is_warned_about() {
-    let mut c = cluster();
-    c["PodDisruptionBudget"].as_array_mut().unwrap().push(
-        json!({"metadata": {"name": "checkout", "namespace": "shop"},
-        "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "checkout"}}}}),
-    );
+    let c = cluster_where_checkout_has_a_pdb();
     let mut request = read_yaml("examples/requests/deployment-checkout-no-pdb.json");
     request["object"]["spec"]["template"]["spec"]["topologySpreadConstraints"] = json!([{"maxSkew": 1,
         "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"distributed": "required"}}}]);
