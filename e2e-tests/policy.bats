@@ -44,6 +44,14 @@ evaluate() {
   [ "$patch" = '[{"op":"add","path":"/spec/disruption/budgets/2","value":{"duration":"9h","nodes":"0","schedule":"0 0 * * 1-5"}}]' ]
 }
 
+@test "a Berlin maintenance window gets the budget that freezes the rest of the week" {
+  run evaluate examples/requests/maintenance-windows/nodepool-general-purpose.json examples/settings-berlin-maintenance.yaml
+  echo "output = ${output}"
+  [ "$(echo "$output" | jq -r .allowed)" = true ]
+  patch=$(echo "$output" | jq -r '.patch | @base64d')
+  [ "$patch" = '[{"op":"add","path":"/spec/disruption/budgets/1","value":{"duration":"165h","nodes":"0","schedule":"0 4 * * 6"}}]' ]
+}
+
 @test "the capacity calculator rejects the batch pool" {
   run evaluate examples/requests/nodepool-batch.json "$SEOUL"
   echo "output = ${output}"

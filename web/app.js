@@ -3,12 +3,18 @@ import init, { evaluate, example } from "./pkg/disruption_guard_web.js";
 
 const $ = (id) => document.getElementById(id);
 
-function isBusiness(business, day, hour) {
-  if (!business || !business.days.includes(day)) return false;
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+// Whether a local hour lies in a window (`{days, start, end}` in minutes); an overnight window's hours
+// after midnight belong to the next day.
+function inWindow(window, day, hour) {
+  if (!window) return false;
   const minute = hour * 60;
-  return business.end > business.start
-    ? minute >= business.start && minute < business.end
-    : minute >= business.start || minute < business.end;
+  const previous = DAYS[(DAYS.indexOf(day) + 6) % 7];
+  if (window.end > window.start) {
+    return window.days.includes(day) && minute >= window.start && minute < window.end;
+  }
+  return (window.days.includes(day) && minute >= window.start) || (window.days.includes(previous) && minute < window.end);
 }
 
 function cellClass(value, max) {
@@ -33,10 +39,10 @@ function draw(result) {
     verdict.className = "rejected";
     return;
   }
-  // The settings' business hours decide the zone: the box shows it and cannot disagree.
+  // The settings' business hours or maintenance windows decide the zone: the box shows it and cannot disagree.
   $("zone").value = result.zone;
   $("zone").disabled = result.zoneFromSettings;
-  $("zone").title = result.zoneFromSettings ? "from businessHours.timezone in the settings" : "";
+  $("zone").title = result.zoneFromSettings ? "from the settings' businessHours or maintenanceWindows timezone" : "";
   $("submitted-box").hidden = result.submitted === null;
   verdict.textContent = {
     accepted: "Accepted: this NodePool passes every rule.",
@@ -78,12 +84,14 @@ function draw(result) {
         const value = cells[r];
         td.textContent = value === "unbounded" ? "∞" : value ?? "";
         td.className = cellClass(value, result.maxNodes);
-        if (isBusiness(result.business, day.date.slice(0, 3), hour)) td.classList.add("business");
+        const weekday = day.date.slice(0, 3);
+        if (inWindow(result.business, weekday, hour)) td.classList.add("business");
+        if (result.maintenance.some((w) => inWindow(w, weekday, hour))) td.classList.add("window");
       });
     }
     $("heatmap").append(table);
   });
-  $("freeze").textContent = result.freeze.length ? `budgets:\n${result.freeze.join("\n")}` : "(no businessHours in the settings)";
+  $("freeze").textContent = result.freeze.length ? `budgets:\n${result.freeze.join("\n")}` : "(no businessHours or maintenanceWindows in the settings)";
 }
 
 function run() {

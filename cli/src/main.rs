@@ -6,16 +6,20 @@ mod settings_file;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::Datelike as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
+use disruption_guard_engine::calendar::spans::{MINUTES_PER_DAY, Minute};
+use disruption_guard_engine::calendar::weekly;
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::calendar::zone::Zone;
 use disruption_guard_engine::capacity;
-use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::guards::nodepool::freeze::{freeze_budgets, utc_windows};
+use disruption_guard_engine::karpenter::duration::format_budget_duration;
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
 use disruption_guard_engine::karpenter::nodepool::{ListedNodePool, NodePool, Reason, Reasons};
 use disruption_guard_engine::kube::objects::{Cluster, Namespace};
-use disruption_guard_engine::settings::{BusinessHours, Settings};
+use disruption_guard_engine::settings::{BusinessHours, FreezeSource, Settings};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,22 +58,31 @@ enum Command {
     /// Show a NodePool's week as days × hours: the nodes each reason may disrupt at once.
     Timeline {
         nodepool: PathBuf,
-        /// IANA time zone of the rows and columns.
-        #[arg(long, default_value = "UTC")]
-        timezone: String,
+        /// IANA time zone of the rows and columns (default: the settings' business hours or maintenance
+        /// windows zone, else UTC).
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Policy settings: their business hours or maintenance windows are shown above the reasons.
+        #[arg(long)]
+        settings: Option<PathBuf>,
         /// Pool size the percentages are resolved at (default: spec.replicas, else 10).
         #[arg(long)]
         nodes: Option<u64>,
         #[arg(long)]
         now: Option<String>,
     },
-    /// Print the UTC budgets that freeze local business hours (DST-correct), as the mutation injects them.
+    /// Print the UTC budgets that freeze local business hours (DST-correct), as the mutation injects them;
+    /// with --allow-only, the budgets that freeze everything but maintenance windows.
     Freeze {
         #[arg(long)]
         timezone: String,
         /// Days, as a range or list: Mon-Fri, Sat,Sun.
         #[arg(long, default_value = "Mon-Fri")]
         days: String,
+        /// A maintenance window, "DAYS HH:MM-HH:MM" (e.g. "Sat 02:00-06:00", "Mon-Fri 22:00-04:00"),
+        /// repeatable: allow disruption only inside the windows and freeze the rest of the week.
+        #[arg(long = "allow-only", value_name = "WINDOW", conflicts_with_all = ["days", "start", "end"])]
+        allow_only: Vec<String>,
         #[arg(long, default_value = "09:00")]
         start: String,
         #[arg(long, default_value = "18:00")]
@@ -111,17 +124,26 @@ fn main() -> ExitCode {
         Command::Timeline {
             nodepool,
             timezone,
+            settings,
             nodes,
             now,
-        } => timeline(&mut buf, &nodepool, &timezone, nodes, now),
+        } => timeline(&mut buf, &nodepool, timezone, settings, nodes, now),
         Command::Freeze {
             timezone,
             days,
+            allow_only,
             start,
             end,
             reasons,
             now,
-        } => freeze(&mut buf, &timezone, &days, &start, &end, &reasons, now),
+        } => {
+            let settings = if allow_only.is_empty() {
+                business_hours(&timezone, &days, &start, &end)
+            } else {
+                maintenance_windows(&timezone, &allow_only)
+            };
+            settings.and_then(|s| freeze(&mut buf, &s, &reasons, now))
+        }
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), buf.as_bytes());
     match result {
@@ -466,13 +488,22 @@ fn xml_escape(text: &str) -> String {
 fn timeline(
     buf: &mut String,
     path: &PathBuf,
-    timezone: &str,
+    timezone: Option<String>,
+    settings: Option<PathBuf>,
     nodes: Option<u64>,
     now: Option<String>,
 ) -> Result<ExitCode, String> {
-    let zone: Zone = timezone
-        .parse()
-        .map_err(|_| format!("unknown time zone {timezone:?}: use an IANA name"))?;
+    let settings = match settings {
+        Some(path) => settings_file::load(&path)?,
+        None => Settings::default(),
+    };
+    let zone: Zone = match timezone {
+        Some(timezone) => timezone
+            .parse()
+            .map_err(|_| format!("unknown time zone {timezone:?}: use an IANA name"))?,
+        None => settings.freeze_zone().unwrap_or(Zone::UTC),
+    };
+    let timezone = zone.name();
     let now = now_minute(now)?;
     let objects = manifests::load(&[path])?;
     let (object, _) = objects
@@ -492,6 +523,43 @@ fn timeline(
         buf,
         "(∞ = no budget applies: unbounded; 0 = frozen; blank = hour skipped by a clock change)"
     );
+    if let Some(freeze) = settings.freeze() {
+        let (title, windows) = match freeze.source {
+            FreezeSource::BusinessHours(bh) => {
+                ("Business hours (# = to freeze)", bh.local_windows())
+            }
+            FreezeSource::MaintenanceWindows(mw) => {
+                ("Maintenance windows (# = open)", mw.local_windows())
+            }
+        };
+        out!(buf, "\n{title}, {}", freeze.zone);
+        if freeze.zone == zone {
+            out!(
+                buf,
+                "{:<14}{}",
+                "",
+                (0..24).map(|h| format!("{h:>4}")).collect::<String>()
+            );
+            for day in &grid.days {
+                let weekday = Minute::from(day.date.weekday().num_days_from_sunday());
+                let cells: String = (0..24)
+                    .map(
+                        |h| match weekly::covers(&windows, weekday * MINUTES_PER_DAY + h * 60) {
+                            true => "   #",
+                            false => "   .",
+                        },
+                    )
+                    .collect();
+                out!(buf, "{:<14}{cells}", day.date.format("%a %Y-%m-%d"));
+            }
+        } else {
+            out!(
+                buf,
+                "(shown on their own clock only: --timezone {})",
+                freeze.zone
+            );
+        }
+    }
     for (r, reason) in Reason::ALL.iter().enumerate() {
         out!(buf, "\n{}", reason.name());
         let header: String = (0..24).map(|h| format!("{h:>4}")).collect();
@@ -512,25 +580,47 @@ fn timeline(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Settings with these business hours.
+fn business_hours(timezone: &str, days: &str, start: &str, end: &str) -> Result<Settings, String> {
+    let hours: BusinessHours = serde_json::from_value(
+        json!({"timezone": timezone, "days": expand_days(days)?, "start": start, "end": end}),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(Settings {
+        business_hours: Some(hours),
+        ..Settings::default()
+    })
+}
+
+/// Settings with these maintenance windows, each written `DAYS HH:MM-HH:MM`.
+fn maintenance_windows(timezone: &str, windows: &[String]) -> Result<Settings, String> {
+    let windows: Vec<Value> = windows
+        .iter()
+        .map(|w| {
+            let bad =
+                || format!("--allow-only {w:?}: write DAYS HH:MM-HH:MM, e.g. \"Sat 02:00-06:00\"");
+            let (days, times) = w.trim().split_once(' ').ok_or_else(bad)?;
+            let (start, end) = times.trim().split_once('-').ok_or_else(bad)?;
+            Ok(json!({"days": expand_days(days)?, "start": start, "end": end}))
+        })
+        .collect::<Result<_, String>>()?;
+    Settings::from_json(
+        json!({"maintenanceWindows": {"timezone": timezone, "windows": windows}})
+            .to_string()
+            .as_bytes(),
+    )
+}
+
 fn freeze(
     buf: &mut String,
-    timezone: &str,
-    days: &str,
-    start: &str,
-    end: &str,
+    settings: &Settings,
     reasons: &[String],
     now: Option<String>,
 ) -> Result<ExitCode, String> {
-    let day_list = expand_days(days)?;
-    let hours: BusinessHours = serde_json::from_value(
-        json!({"timezone": timezone, "days": day_list, "start": start, "end": end}),
-    )
-    .map_err(|e| e.to_string())?;
-    let settings = Settings {
-        business_hours: Some(hours.clone()),
-        ..Settings::default()
-    };
     settings.validate()?;
+    let Some(freeze) = settings.freeze() else {
+        return Err("nothing to freeze".into());
+    };
     let reason_set = if reasons.is_empty() {
         None
     } else {
@@ -544,12 +634,22 @@ fn freeze(
             .collect();
         Some(Reasons::of(&parsed?)).filter(|r| *r != Reasons::ALL)
     };
-    let windows = utc_windows(&hours, horizon(now_minute(now)?));
+    let windows = utc_windows(freeze.zone, &freeze.windows, horizon(now_minute(now)?));
     out!(
         buf,
-        "# Freezes {} {start}-{end} {timezone}; schedules are UTC, one budget per UTC offset.",
-        day_list.join(",")
+        "# Freezes {}; schedules are UTC, one budget per UTC offset.",
+        freeze.describe()
     );
+    let spread = freeze.zone.offset_spread();
+    if matches!(freeze.source, FreezeSource::MaintenanceWindows(_)) && spread > 0 {
+        out!(
+            buf,
+            "# {}'s clocks change by {}: each window opens for its length less {} all year.",
+            freeze.zone,
+            format_budget_duration(spread),
+            format_budget_duration(spread)
+        );
+    }
     out!(buf, "budgets:");
     for budget in freeze_budgets(&windows, reason_set) {
         out!(buf, "{}", budget.to_yaml(0));

@@ -79,6 +79,143 @@ fn freeze_prints_one_utc_budget_per_offset() {
 }
 
 #[test]
+fn freeze_allow_only_prints_the_budgets_around_maintenance_windows() {
+    let berlin = |windows: &[&str]| {
+        let mut args = vec!["freeze", "--timezone", "Europe/Berlin", "--now", NOW];
+        for w in windows {
+            args.extend(["--allow-only", w]);
+        }
+        run(&args)
+    };
+    let o = berlin(&["Sat 02:00-06:00"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.starts_with(
+            "# Freezes the time outside the maintenance windows (Sat 02:00-06:00 Europe/Berlin); schedules are \
+             UTC, one budget per UTC offset.\n# Europe/Berlin's clocks change by 1h: each window opens for its \
+             length less 1h all year.\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("budgets:\n- nodes: \"0\"\n  schedule: \"0 4 * * 6\"\n  duration: 165h\n"),
+        "{text}"
+    );
+    // Two windows: two frozen stretches, Wed 03:00 → Sat 02:00 (one budget per offset: no clock change
+    // falls inside it) and Sat 06:00 → Wed 01:00 (one budget across both, as above).
+    let two = stdout(&berlin(&["Sat 02:00-06:00", "Wed 01:00-03:00"]));
+    let schedules: Vec<&str> = two
+        .lines()
+        .filter(|l| l.starts_with("  schedule"))
+        .collect();
+    assert_eq!(
+        schedules,
+        [
+            "  schedule: \"0 1 * * 3\"",
+            "  schedule: \"0 2 * * 3\"",
+            "  schedule: \"0 4 * * 6\""
+        ],
+        "{two}"
+    );
+    assert!(two.ends_with("  duration: 92h\n"), "{two}");
+    // Where clocks do not change, no note.
+    let seoul = stdout(&run(&[
+        "freeze",
+        "--timezone",
+        "Asia/Seoul",
+        "--allow-only",
+        "Sat,Sun 22:00-04:00",
+        "--now",
+        NOW,
+    ]));
+    assert!(!seoul.contains("clocks change"), "{seoul}");
+    assert!(
+        seoul.contains("schedule: \"0 19 * * 0\"\n  duration: 138h"),
+        "{seoul}"
+    );
+    // A window written wrong, or one the clock change would close, exits 2 with the reason.
+    let o = berlin(&["Sat 2-6"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid time"), "{}", stderr(&o));
+    let o = berlin(&["Sat 02:00-03:00"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("would never open"), "{}", stderr(&o));
+    let o = run(&[
+        "freeze",
+        "--timezone",
+        "UTC",
+        "--allow-only",
+        "Sat 02:00-06:00",
+        "--days",
+        "Mon",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "--allow-only and --days conflict");
+}
+
+#[test]
+fn timeline_with_settings_draws_the_maintenance_windows() {
+    let o = run(&[
+        "timeline",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--settings",
+        "examples/settings-berlin-maintenance.yaml",
+        "--nodes",
+        "30",
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("by local hour (Europe/Berlin)"),
+        "the settings' zone: {text}"
+    );
+    let windows = text
+        .split("Maintenance windows (# = open), Europe/Berlin\n")
+        .nth(1)
+        .expect("the windows grid");
+    let saturday = windows
+        .lines()
+        .find(|l| l.starts_with("Sat "))
+        .expect("a Saturday row");
+    let cells: Vec<&str> = saturday.split_whitespace().skip(2).collect();
+    assert_eq!(cells.len(), 24);
+    assert_eq!(
+        cells.iter().positions_of("#"),
+        [2, 3, 4, 5],
+        "02:00-06:00 open: {saturday}"
+    );
+    let friday = windows.lines().find(|l| l.starts_with("Fri ")).unwrap();
+    assert!(!friday.contains('#'), "{friday}");
+    // Another zone cannot draw them on its clock, and says so.
+    let o = run(&[
+        "timeline",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--settings",
+        "examples/settings-berlin-maintenance.yaml",
+        "--timezone",
+        "Asia/Seoul",
+        "--now",
+        NOW,
+    ]);
+    assert!(stdout(&o).contains("(shown on their own clock only: --timezone Europe/Berlin)"));
+}
+
+trait Positions {
+    fn positions_of(self, value: &str) -> Vec<usize>;
+}
+
+impl<'a, I: Iterator<Item = &'a &'a str>> Positions for I {
+    fn positions_of(self, value: &str) -> Vec<usize> {
+        self.enumerate()
+            .filter(|(_, c)| **c == value)
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+#[test]
 fn freeze_refuses_bad_input_with_exit_2() {
     let o = run(&["freeze", "--timezone", "Mars/Olympus"]);
     assert_eq!(o.status.code(), Some(2));
@@ -490,6 +627,19 @@ fn settings_errors_are_named_all_at_once_with_their_lines() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Words as a shell splits them, with "double-quoted" words kept whole.
+fn shell_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for (i, part) in text.split('"').enumerate() {
+        if i % 2 == 1 {
+            words.push(part.to_string());
+        } else {
+            words.extend(part.split_whitespace().map(str::to_string));
+        }
+    }
+    words
+}
+
 /// The README's CLI commands, as written, each optional `[--flag a|b]` tried with every value.
 #[test]
 fn the_readme_commands_run_as_written() {
@@ -513,12 +663,12 @@ fn the_readme_commands_run_as_written() {
         let (mut base, mut options) = (Vec::new(), Vec::new());
         let mut rest = command.trim_start_matches("disruption-guard ");
         while let Some(open) = rest.find('[') {
-            base.extend(rest[..open].split_whitespace().map(str::to_string));
+            base.extend(shell_words(&rest[..open]));
             let close = open + rest[open..].find(']').expect("closed");
             options.push(rest[open + 1..close].to_string());
             rest = &rest[close + 1..];
         }
-        base.extend(rest.split_whitespace().map(str::to_string));
+        base.extend(shell_words(rest));
         let mut variants = vec![base.clone()];
         for option in &options {
             let mut words = option.split_whitespace();

@@ -34,6 +34,30 @@ fn settings_for(zone: &str) -> Value {
     s
 }
 
+/// The Berlin team's maintenance-window settings with other `windows`, validation alone.
+fn maintenance_windows(windows: Value) -> Value {
+    let mut s = read_yaml("examples/settings-berlin-maintenance.yaml");
+    s["maintenanceWindows"]["windows"] = windows;
+    s["capacity"] = json!({"enabled": false});
+    s
+}
+
+/// The most windows settings allow, every day, each a little longer than Berlin's clock change and each
+/// of another length: 98 frozen stretches a week, of 14 shapes per offset.
+fn fourteen_windows() -> Value {
+    let mut start = 0;
+    (0..14)
+        .map(|i| {
+            let end = start + 61 + i;
+            let window = json!({"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+                "start": format!("{:02}:{:02}", start / 60, start % 60),
+                "end": format!("{:02}:{:02}", end / 60, end % 60)});
+            start = end + 15 + 3 * i;
+            window
+        })
+        .collect()
+}
+
 /// A fixed NodePool whose freeze budgets cover `zone`'s business hours (one per UTC offset).
 fn pool_frozen_for(freezes: &[&str]) -> Value {
     let mut pool = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
@@ -101,6 +125,18 @@ pub fn admission() -> Vec<Case> {
         case(
             "NodePool: freeze injected, Europe/Berlin (mutate)",
             &settings_for("Europe/Berlin"),
+            &create(&pool_frozen_for(&[])),
+            &none,
+        ),
+        case(
+            "NodePool: maintenance window Europe/Berlin (mutate)",
+            &maintenance_windows(json!([{"days": ["Sat"], "start": "02:00", "end": "06:00"}])),
+            &create(&pool_frozen_for(&[])),
+            &none,
+        ),
+        case(
+            "NodePool: 14 daily maintenance windows Europe/Berlin (mutate)",
+            &maintenance_windows(fourteen_windows()),
             &create(&pool_frozen_for(&[])),
             &none,
         ),

@@ -464,6 +464,25 @@ pub fn seoul() -> Value {
     read_yaml("examples/settings-seoul.yaml")
 }
 
+/// The admission requests of examples/requests (not its subdirectories, which have settings of their
+/// own), by file name in order.
+pub fn example_requests() -> Vec<(String, Value)> {
+    let dir = repo_root().join("examples/requests");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let request = read_yaml(&format!("examples/requests/{name}"));
+            (name, request)
+        })
+        .collect()
+}
+
 /// Reads a YAML or JSON file under the repository root.
 pub fn read_yaml(relative: &str) -> Value {
     let path = repo_root().join(relative);

@@ -61,13 +61,21 @@ fn make_demo_prints_the_verdicts_the_readme_promises() {
         .filter_map(|l| l.split_once(": "))
         .map(|(file, verdict)| (file.to_string(), verdict.to_string()))
         .collect();
-    let examples = std::fs::read_dir(repo_root().join("examples/requests"))
-        .expect("examples/requests")
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
-        })
-        .count();
+    let json_files = |dir: &str| {
+        std::fs::read_dir(repo_root().join(dir))
+            .expect(dir)
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
+            .count()
+    };
+    let examples =
+        json_files("examples/requests") + json_files("examples/requests/maintenance-windows");
+    assert!(
+        text.contains("\nsettings examples/settings-berlin-maintenance.yaml: valid\n"),
+        "{text}"
+    );
     assert_eq!(
         printed.len(),
         examples,

@@ -136,6 +136,53 @@ fn freeze_injection_for_los_angeles_runs_past_utc_midnight() {
     );
 }
 
+/// The Berlin team's maintenance window (Saturdays 02:00-06:00): a pool with an always-on budget gets the
+/// freeze of the rest of the week, which then passes on its own; without injection, it is rejected with
+/// the budget to add.
+#[test]
+fn maintenance_windows_freeze_the_rest_of_the_week() {
+    let settings = read_yaml("examples/settings-berlin-maintenance.yaml");
+    let request = read_yaml("examples/requests/maintenance-windows/nodepool-general-purpose.json");
+    let verdict = policy().validate(&settings, &request);
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    let mutated = verdict.mutated_object.expect("mutated");
+    assert_eq!(
+        budgets(&mutated),
+        json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 4 * * 6", "duration": "165h"}])
+    );
+    assert_eq!(
+        verdict.warnings,
+        [
+            "disruption-guard added a maintenance-window freeze budget: nodes \"0\", schedule \"0 4 * * 6\", \
+          duration 165h (UTC, for all but Sat 02:00-06:00 Europe/Berlin)"
+        ]
+    );
+    let again = policy().validate(&settings, &admission_request(&mutated, "CREATE"));
+    assert!(
+        again.accepted && again.mutated_object.is_none(),
+        "{:?}",
+        again.message
+    );
+
+    let mut validate_only = settings.clone();
+    validate_only["nodePools"]["injectFreeze"] = json!(false);
+    let verdict = policy().validate(&validate_only, &request);
+    assert!(!verdict.accepted);
+    let message = verdict.message.unwrap();
+    for needle in [
+        "[nodepool-maintenance-windows] spec.disruption.budgets = ",
+        "the time outside the maintenance windows (Sat 02:00-06:00 Europe/Berlin) is not frozen for \
+         Underutilized, Empty, Drifted: e.g. ",
+        "schedule: \"0 4 * * 6\"\n    duration: 165h",
+        "rules.md#nodepool-maintenance-windows",
+    ] {
+        assert!(
+            message.contains(needle),
+            "missing {needle:?} in:\n{message}"
+        );
+    }
+}
+
 #[test]
 fn an_unparsable_schedule_is_rejected_with_the_robfig_error() {
     let verdict = policy().validate(&seoul(), &example("nodepool-unparsable-schedule"));

@@ -100,10 +100,7 @@ fn huge_and_deep_input() {
 fn example_messages_have_no_stray_whitespace() {
     let cluster = read_yaml("examples/cluster.yaml");
     let settings = seoul();
-    let dir = e2e_tests::repo_root().join("examples/requests");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let request: Value =
-            serde_json::from_slice(&std::fs::read(entry.unwrap().path()).unwrap()).unwrap();
+    for (_, request) in e2e_tests::example_requests() {
         let v = Policy::with_cluster(&cluster).validate(&settings, &request);
         for text in v.message.iter().chain(&v.warnings) {
             for line in text.lines() {

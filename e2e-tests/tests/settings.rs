@@ -9,6 +9,7 @@ fn the_example_settings_and_empty_settings_are_valid() {
     for s in [
         seoul(),
         read_yaml("examples/settings-seoul-validate-only.yaml"),
+        read_yaml("examples/settings-berlin-maintenance.yaml"),
         json!({}),
     ] {
         assert_eq!(policy.validate_settings(&s), (true, None), "{s}");
@@ -131,14 +132,9 @@ fn the_validate_only_settings_never_mutate() {
             verdict.message
         );
     }
-    let dir = e2e_tests::repo_root().join("examples/requests");
-    let examples = std::fs::read_dir(dir).unwrap().map(|e| {
-        let name = e.unwrap().file_name().to_string_lossy().into_owned();
-        let request = read_yaml(&format!("examples/requests/{name}"));
-        (name, request)
-    });
+    let examples = e2e_tests::example_requests();
     let injections = injections.map(|(what, request)| (what.to_string(), request));
-    for (what, request) in examples.chain(injections) {
+    for (what, request) in examples.into_iter().chain(injections) {
         let verdict = Policy::with_cluster(&cluster).validate(&validate_only, &request);
         assert!(
             verdict.mutated_object.is_none(),
@@ -159,4 +155,32 @@ fn validate_refuses_contradicting_settings_too() {
         message.starts_with("disruption-guard's settings are invalid: workloads.minReplicas 1"),
         "{message}"
     );
+}
+
+/// Maintenance windows that cannot work are refused at load time, naming the key and the conflict.
+#[test]
+fn maintenance_windows_that_cannot_work_are_refused() {
+    let policy = Policy::new();
+    let window = json!({"days": ["Sat"], "start": "02:00", "end": "06:00"});
+    for (settings, words) in [
+        (
+            json!({"businessHours": {"timezone": "UTC"},
+                   "maintenanceWindows": {"timezone": "UTC", "windows": [window]}}),
+            "maintenanceWindows: businessHours and maintenanceWindows are both set",
+        ),
+        (
+            json!({"maintenanceWindows": {"timezone": "Europe/Berlin",
+                   "windows": [{"days": ["Sat"], "start": "02:00", "end": "03:00"}]}}),
+            "Europe/Berlin's clocks change by 1h",
+        ),
+        (
+            json!({"maintenanceWindows": {"timezone": "UTC", "windows": []}}),
+            "maintenanceWindows.windows is empty",
+        ),
+    ] {
+        let (valid, message) = policy.validate_settings(&settings);
+        assert!(!valid, "{settings}");
+        let message = message.unwrap_or_default();
+        assert!(message.contains(words), "{settings}: {message}");
+    }
 }

@@ -20,6 +20,7 @@ pub enum Rule {
     ConsolidateAfterTooShort,
     BudgetAboveMax,
     BusinessHoursNotFrozen,
+    OutsideMaintenanceWindows,
     FreezeWithoutNodes,
     DriftBlockedForever,
     NodePoolCapacity,
@@ -41,7 +42,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 27] = [
         Rule::CrdSchema,
         Rule::CrdUnknownField,
         Rule::ScheduleUnparsable,
@@ -50,6 +51,7 @@ impl Rule {
         Rule::ConsolidateAfterTooShort,
         Rule::BudgetAboveMax,
         Rule::BusinessHoursNotFrozen,
+        Rule::OutsideMaintenanceWindows,
         Rule::FreezeWithoutNodes,
         Rule::DriftBlockedForever,
         Rule::NodePoolCapacity,
@@ -90,6 +92,7 @@ impl Rule {
             Rule::ConsolidateAfterTooShort => "nodepool-consolidate-after",
             Rule::BudgetAboveMax => "nodepool-budget-max",
             Rule::BusinessHoursNotFrozen => "nodepool-business-hours-freeze",
+            Rule::OutsideMaintenanceWindows => "nodepool-maintenance-windows",
             Rule::FreezeWithoutNodes => "nodepool-freeze-without-nodes",
             Rule::DriftBlockedForever => "nodepool-drift-blocked",
             Rule::NodePoolCapacity => "nodepool-capacity",

@@ -9,8 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::{Map, Value};
 
+use crate::calendar::spans::Minute;
+use crate::calendar::weekly::{self, LocalWindow};
 use crate::calendar::zone::Zone;
-use crate::karpenter::duration::Seconds;
+use crate::karpenter::duration::{Seconds, format_budget_duration};
 use crate::karpenter::nodepool::{ConsolidationPolicy, Reason};
 use crate::kube::int_or_percent::IntOrPercent;
 
@@ -19,6 +21,8 @@ use crate::kube::int_or_percent::IntOrPercent;
 pub struct Settings {
     /// Absent: no freeze rules.
     pub business_hours: Option<BusinessHours>,
+    /// Disruption allowed only inside these windows. Exclusive with `business_hours`.
+    pub maintenance_windows: Option<MaintenanceWindows>,
     pub node_pools: NodePoolSettings,
     pub pdbs: PdbSettings,
     pub workloads: WorkloadSettings,
@@ -47,6 +51,121 @@ pub struct BusinessHours {
     pub start: ClockTime,
     #[serde(default = "eighteen")]
     pub end: ClockTime,
+}
+
+/// Local windows outside which NodePools must freeze disruption.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceWindows {
+    pub timezone: TimeZone,
+    pub windows: Vec<MaintenanceWindow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceWindow {
+    pub days: Vec<Day>,
+    pub start: ClockTime,
+    /// At or before `start`: the window runs overnight.
+    pub end: ClockTime,
+}
+
+/// At most this many maintenance windows (each may list every day): enough for any week, and a bound on
+/// the budgets a NodePool gets.
+pub const MAX_MAINTENANCE_WINDOWS: usize = 14;
+
+/// The local time NodePools must freeze: business hours, or all but the maintenance windows.
+#[derive(Clone, Debug)]
+pub struct Freeze<'a> {
+    pub zone: Zone,
+    /// The frozen time of a week, on the zone's wall clock.
+    pub windows: Vec<LocalWindow>,
+    pub source: FreezeSource<'a>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum FreezeSource<'a> {
+    BusinessHours(&'a BusinessHours),
+    MaintenanceWindows(&'a MaintenanceWindows),
+}
+
+impl Freeze<'_> {
+    /// `business-hours` or `maintenance-window`, as in "a business-hours freeze budget".
+    pub fn label(&self) -> &'static str {
+        match self.source {
+            FreezeSource::BusinessHours(_) => "business-hours",
+            FreezeSource::MaintenanceWindows(_) => "maintenance-window",
+        }
+    }
+
+    /// `Asia/Seoul 09:00-18:00`, or `all but Sat 02:00-06:00 Europe/Berlin`.
+    pub fn brief(&self) -> String {
+        match self.source {
+            FreezeSource::BusinessHours(bh) => format!("{} {}-{}", bh.timezone, bh.start, bh.end),
+            FreezeSource::MaintenanceWindows(mw) => {
+                let windows: Vec<String> = mw
+                    .windows
+                    .iter()
+                    .map(|w| describe_days(&w.days, w.start, w.end))
+                    .collect();
+                format!("all but {} {}", windows.join("; "), mw.timezone)
+            }
+        }
+    }
+
+    /// What is frozen, for messages: `business hours (Mon,Tue 09:00-18:00 Asia/Seoul)` or `the time
+    /// outside the maintenance windows (Sat 02:00-06:00 Europe/Berlin)`.
+    pub fn describe(&self) -> String {
+        match self.source {
+            FreezeSource::BusinessHours(bh) => {
+                format!(
+                    "business hours ({} {})",
+                    describe_days(&bh.days, bh.start, bh.end),
+                    bh.timezone
+                )
+            }
+            FreezeSource::MaintenanceWindows(_) => format!(
+                "the time outside the maintenance windows ({})",
+                self.brief().trim_start_matches("all but ")
+            ),
+        }
+    }
+}
+
+fn describe_days(days: &[Day], start: ClockTime, end: ClockTime) -> String {
+    let days: Vec<String> = days.iter().map(ToString::to_string).collect();
+    format!("{} {start}-{end}", days.join(","))
+}
+
+fn day_bits(days: &[Day]) -> u8 {
+    days.iter()
+        .fold(0, |bits, d| bits | 1 << d.0.num_days_from_sunday())
+}
+
+impl BusinessHours {
+    pub fn local_windows(&self) -> Vec<LocalWindow> {
+        vec![LocalWindow::daily(
+            day_bits(&self.days),
+            Minute::from(self.start.0),
+            Minute::from(self.end.0),
+        )]
+    }
+}
+
+impl MaintenanceWindows {
+    /// The windows themselves (open time), on the zone's wall clock.
+    pub fn local_windows(&self) -> Vec<LocalWindow> {
+        self.windows
+            .iter()
+            .map(|w| {
+                LocalWindow::daily(
+                    day_bits(&w.days),
+                    Minute::from(w.start.0),
+                    Minute::from(w.end.0),
+                )
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -219,10 +338,36 @@ impl fmt::Display for Problems {
 }
 
 impl Settings {
-    /// The zone messages give local times in beside UTC: the business hours' (none for UTC itself).
+    /// The zone messages give local times in beside UTC: the freeze's (none for UTC itself).
     pub fn local_zone(&self) -> Option<Zone> {
-        let zone = self.business_hours.as_ref()?.timezone.0;
+        let zone = self.freeze_zone()?;
         (zone != Zone::UTC).then_some(zone)
+    }
+
+    /// The zone of the business hours or the maintenance windows.
+    pub fn freeze_zone(&self) -> Option<Zone> {
+        match (&self.business_hours, &self.maintenance_windows) {
+            (Some(bh), _) => Some(bh.timezone.0),
+            (None, Some(mw)) => Some(mw.timezone.0),
+            (None, None) => None,
+        }
+    }
+
+    /// The local time NodePools must freeze, if the settings name one.
+    pub fn freeze(&self) -> Option<Freeze<'_>> {
+        if let Some(bh) = &self.business_hours {
+            return Some(Freeze {
+                zone: bh.timezone.0,
+                windows: bh.local_windows(),
+                source: FreezeSource::BusinessHours(bh),
+            });
+        }
+        let mw = self.maintenance_windows.as_ref()?;
+        Some(Freeze {
+            zone: mw.timezone.0,
+            windows: weekly::outside(&mw.local_windows()),
+            source: FreezeSource::MaintenanceWindows(mw),
+        })
     }
 
     /// Cross-field checks that serde cannot express, every one that fails as a sentence naming the key.
@@ -354,18 +499,119 @@ impl Settings {
                     "businessHours.start \"24:00\" is not a start time: use \"00:00\"".into(),
                 );
             }
-            if np.require_freeze && np.freeze_reasons.is_empty() {
-                problem(
-                    "nodePools.freezeReasons",
-                    "nodePools.freezeReasons is empty while nodePools.requireFreeze is true: \
-                     list the reasons to freeze (Empty, Underutilized, Drifted) or set requireFreeze: false"
-                        .into(),
-                );
-            }
+        }
+        if let Some(mw) = &self.maintenance_windows {
+            maintenance_window_problems(mw, self.business_hours.is_some(), &mut problem);
+        }
+        if self.freeze().is_some() && np.require_freeze && np.freeze_reasons.is_empty() {
+            problem(
+                "nodePools.freezeReasons",
+                "nodePools.freezeReasons is empty while nodePools.requireFreeze is true: \
+                 list the reasons to freeze (Empty, Underutilized, Drifted) or set requireFreeze: false"
+                    .into(),
+            );
         }
         problems
     }
+}
 
+fn maintenance_window_problems(
+    mw: &MaintenanceWindows,
+    with_business_hours: bool,
+    problem: &mut impl FnMut(&str, String),
+) {
+    if with_business_hours {
+        problem(
+            "maintenanceWindows",
+            "businessHours and maintenanceWindows are both set: maintenance windows already freeze every \
+             minute outside them, business hours included; keep maintenanceWindows to allow disruption \
+             only inside the windows, or businessHours to freeze only those hours"
+                .into(),
+        );
+    }
+    if mw.windows.is_empty() {
+        problem(
+            "maintenanceWindows.windows",
+            "maintenanceWindows.windows is empty: disruption would never be allowed; list at least one \
+             window, e.g. {days: [Sat], start: \"02:00\", end: \"06:00\"}, or remove maintenanceWindows"
+                .into(),
+        );
+        return;
+    }
+    if mw.windows.len() > MAX_MAINTENANCE_WINDOWS {
+        problem(
+            "maintenanceWindows.windows",
+            format!(
+                "maintenanceWindows.windows lists {} windows, more than the {MAX_MAINTENANCE_WINDOWS} allowed: \
+                 list several days in one window (days: [Mon, Tue, Wed])",
+                mw.windows.len()
+            ),
+        );
+        return;
+    }
+    let mut well_formed = true;
+    for (i, w) in mw.windows.iter().enumerate() {
+        let key = format!("maintenanceWindows.windows[{i}]");
+        if w.days.is_empty() {
+            problem(
+                &format!("{key}.days"),
+                format!("{key}.days is empty: list the days it opens on, e.g. [Sat]"),
+            );
+            well_formed = false;
+        }
+        if w.start == w.end {
+            problem(
+                &format!("{key}.start"),
+                format!(
+                    "{key}.start and end are both {}: the window would be empty; for a whole day use start \
+                     \"00:00\" and end \"24:00\"",
+                    w.start
+                ),
+            );
+            well_formed = false;
+        } else if w.start.0 == 24 * 60 {
+            problem(
+                &format!("{key}.start"),
+                format!("{key}.start \"24:00\" is not a start time: use \"00:00\""),
+            );
+            well_formed = false;
+        }
+    }
+    if !well_formed {
+        return;
+    }
+    let open = mw.local_windows();
+    if weekly::outside(&open).is_empty() {
+        problem(
+            "maintenanceWindows.windows",
+            "maintenanceWindows.windows cover the whole week: there is no time outside them to freeze; \
+             remove maintenanceWindows, or use businessHours to freeze some hours"
+                .into(),
+        );
+        return;
+    }
+    // Karpenter's schedules are UTC, so the budgets freeze both UTC readings of a local time: a window
+    // stays open all year only for its length less the zone's offset change.
+    let spread = mw.timezone.0.offset_spread();
+    let shortest = weekly::shortest_open(&open);
+    if shortest <= spread {
+        problem(
+            "maintenanceWindows.windows",
+            format!(
+                "a maintenance window is {} long but {}'s clocks change by {}: budget schedules are UTC, \
+                 so the freeze covers both readings of the local time and the window would never open; make \
+                 every window longer than {} (it stays open for its length less {} all year)",
+                format_budget_duration(shortest),
+                mw.timezone,
+                format_budget_duration(spread),
+                format_budget_duration(spread),
+                format_budget_duration(spread),
+            ),
+        );
+    }
+}
+
+impl Settings {
     /// Parses and validates settings JSON; on error, a message naming every bad key.
     pub fn from_json(json: &[u8]) -> Result<Settings, String> {
         let value: Value = serde_json::from_slice(json).map_err(|e| {
@@ -410,6 +656,14 @@ impl Settings {
                     // `timezone` is required; a stand-in lets the other keys be checked without it.
                     let stand_in = [("timezone", Value::from("UTC"))];
                     settings.business_hours = section(key, value, &stand_in, problems);
+                }
+                "maintenanceWindows" if value.is_null() => settings.maintenance_windows = None,
+                "maintenanceWindows" => {
+                    // A stand-in window that raises no problem of its own.
+                    let window =
+                        serde_json::json!([{"days": ["Sat"], "start": "02:00", "end": "06:00"}]);
+                    let stand_in = [("timezone", Value::from("UTC")), ("windows", window)];
+                    settings.maintenance_windows = section(key, value, &stand_in, problems);
                 }
                 "nodePools" => set(&mut settings.node_pools, section(key, value, &[], problems)),
                 "pdbs" => set(&mut settings.pdbs, section(key, value, &[], problems)),
@@ -910,6 +1164,76 @@ mod tests {
                 "start": "00:00", "end": "24:00"}}"#,
         ] {
             assert!(parse(fine).is_ok(), "{fine}: {:?}", parse(fine));
+        }
+    }
+
+    #[test]
+    fn maintenance_windows_that_cannot_work_are_refused() {
+        let window = r#"{"days": ["Sat"], "start": "02:00", "end": "06:00"}"#;
+        let many = vec![window; MAX_MAINTENANCE_WINDOWS + 1].join(",");
+        let cases = [
+            (
+                format!(r#"{{"businessHours": {{"timezone": "UTC"}}, "maintenanceWindows": {{"timezone": "UTC", "windows": [{window}]}}}}"#),
+                "maintenanceWindows",
+                "both set",
+            ),
+            (
+                r#"{"maintenanceWindows": {"timezone": "UTC", "windows": []}}"#.to_string(),
+                "maintenanceWindows.windows",
+                "never be allowed",
+            ),
+            (
+                format!(r#"{{"maintenanceWindows": {{"timezone": "UTC", "windows": [{many}]}}}}"#),
+                "maintenanceWindows.windows",
+                "more than the 14",
+            ),
+            (
+                r#"{"maintenanceWindows": {"timezone": "UTC", "windows": [{"days": [], "start": "02:00", "end": "06:00"}]}}"#.to_string(),
+                "maintenanceWindows.windows[0].days",
+                "is empty",
+            ),
+            (
+                r#"{"maintenanceWindows": {"timezone": "UTC", "windows": [{"days": ["Sun"], "start": "02:00", "end": "02:00"}]}}"#.to_string(),
+                "maintenanceWindows.windows[0].start",
+                "would be empty",
+            ),
+            (
+                r#"{"maintenanceWindows": {"timezone": "UTC", "windows": [{"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "start": "00:00", "end": "24:00"}]}}"#.to_string(),
+                "maintenanceWindows.windows",
+                "whole week",
+            ),
+            (
+                // One hour in a zone whose clocks change by one: the UTC budgets of both offsets close it.
+                r#"{"maintenanceWindows": {"timezone": "Europe/Berlin", "windows": [{"days": ["Sat"], "start": "02:00", "end": "03:00"}]}}"#.to_string(),
+                "maintenanceWindows.windows",
+                "Europe/Berlin's clocks change by 1h",
+            ),
+            (
+                r#"{"maintenanceWindows": {"timezone": "UTC"}}"#.to_string(),
+                "maintenanceWindows",
+                "missing field `windows`",
+            ),
+        ];
+        for (json, path, words) in cases {
+            let value: Value = serde_json::from_str(&json).unwrap();
+            let problems = Settings::decode(&value).unwrap_err().0;
+            assert_eq!(problems.len(), 1, "{json}: {problems:?}");
+            assert_eq!(problems[0].path, path, "{json}");
+            assert!(
+                problems[0].message.contains(words),
+                "{json}: {}",
+                problems[0].message
+            );
+        }
+        for fine in [
+            // The same hour where clocks do not change, and a longer one where they do.
+            r#"{"maintenanceWindows": {"timezone": "Asia/Seoul", "windows": [{"days": ["Sat"], "start": "02:00", "end": "03:00"}]}}"#,
+            r#"{"maintenanceWindows": {"timezone": "Europe/Berlin", "windows": [{"days": ["Sat"], "start": "02:00", "end": "03:01"}]}}"#,
+            // Six whole days and an overnight window: a freeze is left.
+            r#"{"maintenanceWindows": {"timezone": "UTC", "windows": [{"days": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"], "start": "00:00", "end": "24:00"}, {"days": ["Sat"], "start": "22:00", "end": "02:00"}]}}"#,
+        ] {
+            let settings = parse(fine).unwrap_or_else(|e| panic!("{fine}: {e:?}"));
+            assert!(settings.freeze().is_some_and(|f| !f.windows.is_empty()));
         }
     }
 

@@ -55,6 +55,15 @@ pub fn business_hours_in(zone: &str) -> Settings {
     }))
 }
 
+/// Disruption allowed only on Saturdays 02:00-06:00 in `zone`, `WhenEmpty` only, as in
+/// examples/settings-berlin-maintenance.yaml (with Berlin).
+pub fn maintenance_windows_in(zone: &str) -> Settings {
+    settings(json!({
+        "maintenanceWindows": {"timezone": zone, "windows": [{"days": ["Sat"], "start": "02:00", "end": "06:00"}]},
+        "nodePools": {"allowedConsolidationPolicies": ["WhenEmpty"]}
+    }))
+}
+
 /// [`business_hours_in`] Seoul, as in examples/settings-seoul.yaml.
 pub fn seoul() -> Settings {
     business_hours_in("Asia/Seoul")

@@ -4,23 +4,27 @@
 use disruption_guard_engine::admission::{self, Decision};
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::calendar::zone::Zone;
-use disruption_guard_engine::guards::nodepool::business_hours::{freeze_budgets, utc_windows};
+use disruption_guard_engine::guards::nodepool::freeze::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
 use disruption_guard_engine::karpenter::nodepool::{NodePool, Reason};
 use disruption_guard_engine::kube::objects::{Cluster, manifest_objects};
-use disruption_guard_engine::settings::Settings;
+use disruption_guard_engine::settings::{ClockTime, Day, Settings};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// The repository's examples the page starts with, so that the page, its tests and the CLI's examples are one
-/// copy: `nodepool-fixed`, `nodepool-incident` (examples/manifests/) or `settings-seoul` (examples/).
+/// copy: `nodepool-fixed`, `nodepool-incident` (examples/manifests/), `settings-seoul` or
+/// `settings-berlin-maintenance` (examples/).
 #[wasm_bindgen]
 pub fn example(name: &str) -> String {
     match name {
         "nodepool-fixed" => include_str!("../../examples/manifests/nodepool-fixed.yaml"),
         "nodepool-incident" => include_str!("../../examples/manifests/nodepool-incident.yaml"),
         "settings-seoul" => include_str!("../../examples/settings-seoul.yaml"),
+        "settings-berlin-maintenance" => {
+            include_str!("../../examples/settings-berlin-maintenance.yaml")
+        }
         _ => "",
     }
     .to_string()
@@ -74,8 +78,8 @@ fn run(
     };
     let cluster = Cluster::from_objects(&objects);
     // One source of truth: the business hours' zone, when the settings have one, else the zone box.
-    let zone: Zone = match &settings.business_hours {
-        Some(b) => b.timezone.0,
+    let zone: Zone = match settings.freeze_zone() {
+        Some(z) => z,
         None => zone
             .parse()
             .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?,
@@ -107,17 +111,24 @@ fn run(
         } => (week(admitted)?, week(&object)?),
         _ => (week(&object)?, Value::Null),
     };
-    // Business hours in the grid's zone (local wall clock), to outline them.
-    let business = settings.business_hours.as_ref().filter(|b| b.timezone.0 == zone).map(|b| {
-        json!({"days": b.days.iter().map(|d| d.to_string()).collect::<Vec<_>>(), "start": b.start.0, "end": b.end.0})
-    });
-    let freeze = settings
+    // The business hours and maintenance windows on the grid's (their own) wall clock, to outline them.
+    let window = |days: &[Day], start: &ClockTime, end: &ClockTime| json!({"days": days.iter().map(|d| d.to_string()).collect::<Vec<_>>(), "start": start.0, "end": end.0});
+    let business = settings
         .business_hours
         .as_ref()
-        .map(|b| {
-            freeze_budgets(&utc_windows(b, horizon(now)), None)
+        .map(|b| window(&b.days, &b.start, &b.end));
+    let maintenance: Vec<Value> = settings
+        .maintenance_windows
+        .iter()
+        .flat_map(|m| &m.windows)
+        .map(|w| window(&w.days, &w.start, &w.end))
+        .collect();
+    let freeze = settings
+        .freeze()
+        .map(|f| {
+            freeze_budgets(&utc_windows(f.zone, &f.windows, horizon(now)), None)
                 .iter()
-                .map(|f| f.to_yaml(0))
+                .map(|b| b.to_yaml(0))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
@@ -129,9 +140,10 @@ fn run(
         "grid": grid,
         "submitted": submitted,
         "zone": zone.name(),
-        "zoneFromSettings": settings.business_hours.is_some(),
+        "zoneFromSettings": settings.freeze_zone().is_some(),
         "reasons": Reason::ALL.map(Reason::name),
         "business": business,
+        "maintenance": maintenance,
         "maxNodes": settings.node_pools.max_budget_nodes.resolve(pool_size).min(pool_size),
         "poolSize": pool_size,
         "freeze": freeze,

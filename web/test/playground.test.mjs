@@ -1,5 +1,5 @@
 // The playground in a real browser: Debian's Chromium, driven by playwright-core, loading web/ from a
-// loopback server. `SCREENSHOTS=1` also writes docs/playground-{fixed,incident}.png.
+// loopback server. `SCREENSHOTS=1` also writes docs/playground-{fixed,incident,maintenance}.png.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -15,6 +15,7 @@ const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/cs
 
 // The repository's own example, as the page's `example("nodepool-incident")` returns it.
 const INCIDENT = readFileSync(fileURLToPath(new URL("../../examples/manifests/nodepool-incident.yaml", import.meta.url)), "utf8");
+const BERLIN = readFileSync(fileURLToPath(new URL("../../examples/settings-berlin-maintenance.yaml", import.meta.url)), "utf8");
 
 let server, browser, page, base;
 
@@ -119,6 +120,30 @@ test("a pool the policy changes is drawn as admitted, with the submitted one a c
   assert.equal(await business.first().textContent(), "3", "10% of 30 as submitted");
   await page.uncheck("#submitted");
   assert.equal(await business.first().textContent(), "0");
+});
+
+test("maintenance windows are outlined, and every other hour is frozen as admitted", async () => {
+  const settings = await page.inputValue("#settings");
+  const unfrozen = INCIDENT.replace("WhenEmptyOrUnderutilized", "WhenEmpty").replace("30s", "5m")
+    .replace("nodes: 100%", "nodes: 10%");
+  await page.fill("#settings", BERLIN);
+  await page.fill("#nodepool", unfrozen);
+  await page.click("#evaluate");
+  await page.waitForSelector("#verdict.mutated");
+  assert.equal(await page.inputValue("#zone"), "Europe/Berlin");
+  const table = page.locator('table[data-reason="Underutilized"]');
+  const open = table.locator("td.window");
+  assert.equal(await open.count(), 4, "Saturday 02:00-06:00");
+  // UTC schedules cannot follow the clock change: one hour of the four is frozen (05:00 in winter, 02:00
+  // in summer); everything outside the window is frozen.
+  const inside = await open.allTextContents();
+  assert.deepEqual([...inside].sort(), ["0", "3", "3", "3"], inside.join(","));
+  const outside = await table.locator("td:not(.window)").allTextContents();
+  assert.equal(outside.length, 7 * 24 - 4);
+  assert.ok(outside.every((v) => v === "0"), outside.join(","));
+  assert.match(await page.textContent("#freeze"), /schedule: "0 4 \* \* 6"\n {2}duration: 165h/);
+  await shot("maintenance");
+  await page.fill("#settings", settings);
 });
 
 test("bad input is reported, not thrown, and leaves no legend or freeze box", async () => {

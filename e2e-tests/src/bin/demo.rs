@@ -1,45 +1,69 @@
 //! `make demo`: evaluates every bundled example admission request through policy.wasm (in wasmtime, as
-//! PolicyServer would) with the Seoul team's settings, answering cluster lookups from examples/cluster.yaml,
-//! and prints each verdict, message and JSONPatch.
+//! PolicyServer would) with the Seoul team's settings (and those of examples/requests/maintenance-windows/
+//! with a Berlin team's maintenance window), answering cluster lookups from examples/cluster.yaml, and
+//! prints each verdict, message and JSONPatch.
 
 // A demo over the bundled examples: a panic names the broken example.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use e2e_tests::{Policy, read_yaml, repo_root, seoul};
+use std::path::Path;
+
+use e2e_tests::{Policy, read_yaml, repo_root};
+use serde_json::Value;
+
+/// The example requests of a directory (not its subdirectories), in name order.
+fn requests_in(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut requests: Vec<_> = std::fs::read_dir(repo_root().join(dir))
+        .expect(dir)
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    requests.sort();
+    requests
+}
 
 fn main() {
-    let settings = seoul();
     let cluster = read_yaml("examples/cluster.yaml");
-    let (valid, message) = Policy::new().validate_settings(&settings);
+    // The Seoul team's settings for the outage's examples; a Berlin team's maintenance window for theirs.
+    let groups = [
+        ("examples/settings-seoul.yaml", "examples/requests"),
+        (
+            "examples/settings-berlin-maintenance.yaml",
+            "examples/requests/maintenance-windows",
+        ),
+    ];
+    for (i, (settings_file, dir)) in groups.into_iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        evaluate_group(&read_yaml(settings_file), settings_file, dir, &cluster);
+    }
+}
+
+fn evaluate_group(settings: &Value, settings_file: &str, dir: &str, cluster: &Value) {
+    let (valid, message) = Policy::new().validate_settings(settings);
     println!(
-        "settings examples/settings-seoul.yaml: {}",
+        "settings {settings_file}: {}",
         if valid {
             "valid".into()
         } else {
             format!("INVALID: {message:?}")
         }
     );
-    let mut requests: Vec<_> = std::fs::read_dir(repo_root().join("examples/requests"))
-        .expect("examples/requests")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    requests.sort();
-    for path in requests {
+    for path in requests_in(dir) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let request: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&path).expect("read request"))
-                .expect("request is JSON");
-        let verdict = Policy::with_cluster(&cluster).validate(&settings, &request);
+        let request: Value = serde_json::from_slice(&std::fs::read(&path).expect("read request"))
+            .expect("request is JSON");
+        let verdict = Policy::with_cluster(cluster).validate(settings, &request);
         let label = match (&verdict.accepted, &verdict.mutated_object) {
             (false, _) => "REJECTED",
             (true, Some(_)) => "ACCEPTED with mutation",
             (true, None) => "ACCEPTED",
         };
-        println!("\n=== examples/requests/{name}: {label}");
+        println!("\n=== {}/{name}: {label}", Path::new(dir).display());
         if let Some(message) = &verdict.message {
             println!("{message}");
         }

@@ -2,6 +2,7 @@
 
 pub mod civil;
 pub mod spans;
+pub mod weekly;
 pub mod wording;
 pub mod year;
 pub mod zone;

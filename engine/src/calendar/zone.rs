@@ -44,6 +44,22 @@ impl Zone {
         data::NAMES.iter().map(|(n, _)| *n)
     }
 
+    /// How far apart the zone's UTC offsets in force since 2020 lie, in minutes (an hour for most zones
+    /// with daylight saving time, 0 for one without): a local time's UTC readings differ by up to this
+    /// much within a year.
+    pub fn offset_spread(self) -> i64 {
+        // 2020-01-01T00:00Z in minutes.
+        const SINCE: i32 = 26_297_280;
+        let (first, changes) = self.table();
+        let recent = changes.partition_point(|&(at, _)| at <= SINCE);
+        let in_force = recent.checked_sub(1).map_or(first, |i| changes[i].1);
+        let offsets = std::iter::once(in_force)
+            .chain(changes[recent..].iter().map(|&(_, kind)| kind))
+            .map(kind_offset_seconds);
+        let (low, high) = offsets.fold((i32::MAX, i32::MIN), |(l, h), o| (l.min(o), h.max(o)));
+        i64::from(high - low) / 60
+    }
+
     /// (kind before the first change, the changes as (UTC minute, kind)).
     fn table(self) -> (u16, &'static [(i32, u16)]) {
         let table = data::NAMES[usize::from(self.0)].1;
@@ -180,6 +196,43 @@ impl TimeZone for Zone {
 mod tests {
     use super::*;
     use chrono::{Datelike as _, Duration};
+
+    #[test]
+    fn offset_spread_is_the_gap_between_the_offsets_since_2020() {
+        let spread = |name: &str| Zone::named(name).unwrap().offset_spread();
+        assert_eq!(spread("Europe/Berlin"), 60);
+        assert_eq!(
+            spread("Australia/Lord_Howe"),
+            30,
+            "half-hour daylight saving"
+        );
+        assert_eq!(spread("Asia/Seoul"), 0);
+        assert_eq!(spread("UTC"), 0);
+        assert_eq!(spread("Europe/Moscow"), 0, "its last change was in 2014");
+        assert_eq!(
+            spread("America/Sao_Paulo"),
+            0,
+            "no daylight saving since 2019"
+        );
+        // No zone's offsets sampled weekly since 2020 lie further apart.
+        let start = NaiveDate::from_ymd_opt(2020, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap();
+        for tz in chrono_tz::TZ_VARIANTS {
+            let (mut low, mut high) = (i32::MAX, i32::MIN);
+            for week in 0..4_170 {
+                let offset = tz
+                    .offset_from_utc_datetime(&(start + Duration::weeks(week)))
+                    .fix()
+                    .local_minus_utc();
+                (low, high) = (low.min(offset), high.max(offset));
+            }
+            let sampled = i64::from(high - low) / 60;
+            let zone = Zone::named(tz.name()).unwrap();
+            assert!(sampled <= zone.offset_spread(), "{}", tz.name());
+        }
+    }
 
     #[test]
     fn every_name_of_chrono_tz_is_a_zone_and_back() {

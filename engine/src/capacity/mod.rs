@@ -369,7 +369,7 @@ pub fn findings(
 
 /// The report as data for programs (the CLI's `--output json`, the browser page): per reason, the allowed
 /// concurrent drains for each interval of the week and whether it evicts pods; per workload, replicas,
-/// placement, floor, protection, margin and the intervals (UTC, and local when business hours are set)
+/// placement, floor, protection, margin and the intervals (UTC, and local when business hours or maintenance windows are set)
 /// where the floor breaks; and the forceful methods, which no budget limits.
 pub fn report_json(report: &PoolReport, pool: &NodePool, settings: &Settings) -> serde_json::Value {
     use serde_json::json;
@@ -378,7 +378,7 @@ pub fn report_json(report: &PoolReport, pool: &NodePool, settings: &Settings) ->
             .map(|t| t.to_rfc3339())
             .unwrap_or_default()
     };
-    let zone = settings.business_hours.as_ref().map(|b| b.timezone.0);
+    let zone = settings.freeze_zone();
     let local = |m: Minute| {
         zone.and_then(|z| chrono::TimeZone::timestamp_opt(&z, m * 60, 0).single())
             .map(|t| t.to_rfc3339())

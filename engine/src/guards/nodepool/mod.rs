@@ -1,6 +1,6 @@
 //! The NodePool guard: rules, the business-hours freeze, and the mutation that injects it.
 
-pub mod business_hours;
+pub mod freeze;
 pub mod mutation;
 pub mod rules;
 pub mod years;

@@ -1,6 +1,6 @@
 //! NodePool mutation, on the original JSON so that fields we do not model survive untouched (Kubewarden
 //! diffs the returned object against the request to build the JSONPatch). Never overwrites a value the
-//! user set: it only adds `consolidateAfter`, an always-on budget and business-hours freeze budgets.
+//! user set: it only adds `consolidateAfter`, an always-on budget and the freeze budgets of the business hours or maintenance windows.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -76,15 +76,18 @@ pub fn mutate_with(
     }
 
     if np.inject_freeze
-        && let Some(hours) = &settings.business_hours
+        && let Some(freeze) = settings.freeze()
         && let Ok(typed) = Vec::<Budget>::deserialize(&Value::Array(budgets.clone()))
-        && let Some(gap) = years.freeze_gap(&typed, now, hours, &np.freeze_reasons)
+        && let Some(gap) = years.freeze_gap(&typed, now, &freeze, &np.freeze_reasons)
         && budgets.len() + gap.budgets.len() <= MAX_BUDGETS
     {
         for b in &gap.budgets {
             changes.push(format!(
-                "added a business-hours freeze budget: nodes \"0\", schedule \"{}\", duration {} (UTC, for {} {}-{})",
-                b.schedule, b.duration, hours.timezone, hours.start, hours.end
+                "added a {} freeze budget: nodes \"0\", schedule \"{}\", duration {} (UTC, for {})",
+                freeze.label(),
+                b.schedule,
+                b.duration,
+                freeze.brief()
             ));
             budgets.push(b.to_json());
         }
@@ -164,6 +167,52 @@ mod tests {
             f.iter().map(|f| f.rule.id()).collect::<Vec<_>>(),
             ["nodepool-consolidation-policy"]
         );
+    }
+
+    #[test]
+    fn maintenance_windows_inject_the_rest_of_the_week_and_then_pass_validation() {
+        let s = crate::testkit::maintenance_windows_in("Asia/Seoul");
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m", "budgets": [{"nodes": "5%"}]}),
+        ));
+        let changes = mutate(&mut p, &s, NOW);
+        // Sat 06:00 KST = Fri 21:00 UTC, until the next Sat 02:00 KST: 164 hours.
+        assert_eq!(
+            p["spec"]["disruption"]["budgets"],
+            json!([{"nodes": "5%"}, {"nodes": "0", "schedule": "0 21 * * 5", "duration": "164h"}])
+        );
+        assert_eq!(
+            changes,
+            [
+                "added a maintenance-window freeze budget: nodes \"0\", schedule \"0 21 * * 5\", duration 164h \
+              (UTC, for all but Sat 02:00-06:00 Asia/Seoul)"
+            ]
+        );
+        assert_eq!(check(&p, None, &s, NOW), []);
+        let before = p.clone();
+        assert!(mutate(&mut p, &s, NOW).is_empty(), "idempotent");
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn maintenance_windows_in_berlin_need_one_budget_across_both_offsets() {
+        let s = crate::testkit::maintenance_windows_in("Europe/Berlin");
+        let mut p = pool(Some(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m", "budgets": [{"nodes": "1"}]}),
+        ));
+        mutate(&mut p, &s, NOW);
+        assert_eq!(
+            p["spec"]["disruption"]["budgets"],
+            json!([
+                {"nodes": "1"},
+                {"nodes": "0", "schedule": "0 4 * * 6", "duration": "165h"},
+            ]),
+            "from 06:00 CEST (04:00 UTC) to 02:00 CET (01:00 UTC): the week that straddles the autumn change \
+             freezes all that either offset's weeks do, so it alone is enough"
+        );
+        // Open 01:00-04:00 UTC every Saturday: 02:00-05:00 CET in winter, 03:00-06:00 CEST in summer.
+        // Drift can still proceed (inside the windows), so nothing else is rejected.
+        assert_eq!(check(&p, None, &s, NOW), []);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::calendar::spans::{Minute, SpanSet};
 use crate::calendar::wording::{describe_local, describe_when};
 use crate::calendar::zone::Zone;
 use crate::finding::{Finding, Rule};
-use crate::guards::nodepool::business_hours::FreezeGap;
+use crate::guards::nodepool::freeze::FreezeGap;
 use crate::guards::nodepool::years::Years;
 use crate::karpenter::budget::{MAX_WINDOWS, Timeline, TimelineError};
 use crate::karpenter::crd;
@@ -18,7 +18,7 @@ use crate::karpenter::cron::Schedule;
 use crate::karpenter::duration::Seconds;
 use crate::karpenter::nodepool::{ConsolidationPolicy, NodePool, Reason, Reasons};
 use crate::kube::int_or_percent::IntOrPercent;
-use crate::settings::{BusinessHours, Settings};
+use crate::settings::{Freeze, FreezeSource, Settings};
 
 /// The pool sizes `maxBudgetNodes` is compared at when the pool's own size is not known.
 const SIZES_WHEN_UNKNOWN: std::ops::RangeInclusive<u64> = 1..=100;
@@ -193,20 +193,22 @@ fn budgets(
             );
         }
     }
-    let gap = match &settings.business_hours {
-        Some(hours) if settings.node_pools.require_freeze => years
-            .freeze_gap(&budgets, now, hours, &settings.node_pools.freeze_reasons)
+    let freeze = settings
+        .freeze()
+        .filter(|_| settings.node_pools.require_freeze);
+    let gap = freeze.and_then(|freeze| {
+        years
+            .freeze_gap(&budgets, now, &freeze, &settings.node_pools.freeze_reasons)
             .cloned()
-            .map(|gap| (hours, gap)),
-        _ => None,
-    };
+            .map(|gap| (freeze, gap))
+    });
     // Budgets that repeat weekly (UTC crons with day of month and month `*`) are judged and described on two
     // weeks: the rest of the year repeats them. Their schedules all parse and fire, so the checks below have nothing
     // to add.
     if let Some(fortnight) = years.fortnight(&budgets, now) {
         budget_max(pool, settings, fortnight, detail, out);
-        if let Some((hours, gap)) = &gap {
-            business_hours_frozen(hours, gap, detail, out);
+        if let Some((freeze, gap)) = &gap {
+            freeze_kept(freeze, gap, detail, out);
         }
         drift_blocked(fortnight, out);
         return;
@@ -256,8 +258,8 @@ fn budgets(
         }
     }
     budget_max(pool, settings, timeline, detail, out);
-    if let Some((hours, gap)) = gap {
-        business_hours_frozen(hours, &gap, detail, out);
+    if let Some((freeze, gap)) = gap {
+        freeze_kept(&freeze, &gap, detail, out);
     }
     drift_blocked(timeline, out);
 }
@@ -539,47 +541,57 @@ fn excess_finding(
     }
 }
 
-fn business_hours_frozen(
-    hours: &BusinessHours,
-    gap: &FreezeGap,
-    detail: Detail,
-    out: &mut Vec<Finding>,
-) {
+fn freeze_kept(freeze: &Freeze, gap: &FreezeGap, detail: Detail, out: &mut Vec<Finding>) {
+    let rule = match freeze.source {
+        FreezeSource::BusinessHours(_) => Rule::BusinessHoursNotFrozen,
+        FreezeSource::MaintenanceWindows(_) => Rule::OutsideMaintenanceWindows,
+    };
     if detail == Detail::RulesOnly {
-        out.push(Finding::new(
-            Rule::BusinessHoursNotFrozen,
-            "spec.disruption.budgets",
-            "",
-        ));
+        out.push(Finding::new(rule, "spec.disruption.budgets", ""));
         return;
     }
-    let tz = hours.timezone.0;
     let examples: Vec<String> = gap
         .unfrozen
         .spans()
         .iter()
         .take(3)
-        .map(|s| describe_local(tz, *s))
+        .map(|s| describe_local(freeze.zone, *s))
         .collect();
-    let days: Vec<String> = hours.days.iter().map(ToString::to_string).collect();
     let yaml: Vec<String> = gap.budgets.iter().map(|b| b.to_yaml(2)).collect();
+    let (value, shifted) = match freeze.source {
+        FreezeSource::BusinessHours(_) => (
+            format!(
+                "{} unfrozen business window(s) in the next year",
+                gap.windows
+            ),
+            "a local freeze must be shifted to UTC, once per UTC offset the zone uses",
+        ),
+        FreezeSource::MaintenanceWindows(_) => (
+            format!(
+                "{} unfrozen stretch(es) outside the maintenance windows in the next year",
+                gap.windows
+            ),
+            "the freeze outside local windows must be shifted to UTC, once per UTC offset the zone uses \
+             (where clocks change, each window then opens for its length less the change, all year)",
+        ),
+    };
     out.push(
-        Finding::new(
-            Rule::BusinessHoursNotFrozen,
-            "spec.disruption.budgets",
-            format!("{} unfrozen business window(s) in the next year", gap.windows),
-        )
-        .problem(format!(
-            "business hours ({} {}-{} {}) are not frozen for {}: e.g. {}. Budget schedules are always UTC, so a \
-             local freeze must be shifted to UTC, once per UTC offset the zone uses.",
-            days.join(","),
-            hours.start,
-            hours.end,
-            hours.timezone,
-            gap.reasons.names(),
-            examples.join("; "),
-        ))
-        .fix(format!("add to spec.disruption.budgets:\n{}", yaml.join("\n"))),
+        Finding::new(rule, "spec.disruption.budgets", value)
+            .problem(format!(
+                "{} {} not frozen for {}: e.g. {}. Budget schedules are always UTC, so {shifted}.",
+                freeze.describe(),
+                if matches!(freeze.source, FreezeSource::BusinessHours(_)) {
+                    "are"
+                } else {
+                    "is"
+                },
+                gap.reasons.names(),
+                examples.join("; "),
+            ))
+            .fix(format!(
+                "add to spec.disruption.budgets:\n{}",
+                yaml.join("\n")
+            )),
     );
 }
 
@@ -711,6 +723,41 @@ mod tests {
                 .contains("during Tue 2026-11-24 15:00-24:00 UTC, Wed"),
             "no local time beside UTC itself: {max}"
         );
+    }
+
+    #[test]
+    fn time_outside_the_maintenance_windows_must_be_frozen() {
+        let settings = crate::testkit::maintenance_windows_in("Europe/Berlin");
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "1"},
+            {"nodes": "0", "schedule": "0 5 * * 6", "duration": "164h"}]}),
+        );
+        let f = check(&p, None, &settings, NOW);
+        assert_eq!(f.len(), 1, "{f:?}");
+        let f = &f[0];
+        assert_eq!(f.rule, Rule::OutsideMaintenanceWindows);
+        // The winter budget alone leaves Saturday 06:00-07:00 CEST unfrozen all summer (04:00-05:00 UTC).
+        assert!(
+            f.problem.starts_with(
+                "the time outside the maintenance windows (Sat 02:00-06:00 Europe/Berlin) is not frozen for \
+                 Underutilized, Empty, Drifted: e.g. Sat 2027-04-03 06:00-07:00 CEST"
+            ),
+            "{f}"
+        );
+        assert!(
+            f.fix
+                .contains("schedule: \"0 4 * * 6\"\n    duration: 165h"),
+            "{f}"
+        );
+        // Business hours keep their own rule.
+        let p = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "1"}]}),
+        );
+        let rules: Vec<Rule> = check(&p, None, &seoul(), NOW)
+            .iter()
+            .map(|f| f.rule)
+            .collect();
+        assert_eq!(rules, [Rule::BusinessHoursNotFrozen]);
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span};
 use crate::calendar::year::horizon;
-use crate::guards::nodepool::business_hours::{self, FreezeGap, WindowRun};
+use crate::guards::nodepool::freeze::{self, FreezeGap, WindowRun};
 use crate::karpenter::budget::{self, Timeline, TimelineError};
 use crate::karpenter::nodepool::{Budget, Reason};
-use crate::settings::BusinessHours;
+use crate::settings::Freeze;
 
 /// The year ahead of each budget list evaluated in one request (one instant, one settings), computed
 /// once: mutation and validation usually look at the same list, and its timeline and business-hours gap
@@ -13,7 +13,7 @@ use crate::settings::BusinessHours;
 #[derive(Default)]
 pub struct Years {
     entries: Vec<Year>,
-    /// The business windows of the horizon, from the request's settings, as weekly runs …
+    /// The freeze windows of the horizon, from the request's settings, as weekly runs …
     runs: Option<Vec<WindowRun>>,
     /// … and one by one, for budgets that do not repeat weekly.
     windows: Option<Vec<Span>>,
@@ -62,13 +62,14 @@ impl Years {
             .get_or_insert_with(|| Timeline::build(&year.budgets, horizon(now)))
     }
 
-    /// The business minutes `freeze` leaves unfrozen (`None` also when the budgets have no timeline).
+    /// The minutes to freeze that `budgets` leave unfrozen for some of `reasons` (`None` also when the
+    /// budgets have no timeline).
     pub fn freeze_gap(
         &mut self,
         budgets: &[Budget],
         now: Minute,
-        hours: &BusinessHours,
-        freeze: &[Reason],
+        freeze: &Freeze,
+        reasons: &[Reason],
     ) -> Option<&FreezeGap> {
         let i = self.index(budgets, now);
         let Years {
@@ -76,12 +77,14 @@ impl Years {
             runs,
             windows,
         } = self;
-        let runs = runs.get_or_insert_with(|| business_hours::utc_window_runs(hours, horizon(now)));
+        let runs = runs.get_or_insert_with(|| {
+            freeze::utc_window_runs(freeze.zone, &freeze.windows, horizon(now))
+        });
         let year = &mut entries[i];
         if year.gap.is_none() {
             let gap = match &year.fortnight {
                 Some(fortnight) => {
-                    business_hours::weekly_freeze_gap(runs, freeze, fortnight, horizon(now))
+                    freeze::weekly_freeze_gap(runs, reasons, fortnight, horizon(now))
                 }
                 None => year
                     .timeline
@@ -89,8 +92,8 @@ impl Years {
                     .as_ref()
                     .ok()
                     .and_then(|timeline| {
-                        let windows = windows.get_or_insert_with(|| business_hours::expand(runs));
-                        business_hours::freeze_gap(windows, freeze, timeline)
+                        let windows = windows.get_or_insert_with(|| freeze::expand(runs));
+                        freeze::freeze_gap(windows, reasons, timeline)
                     }),
             };
             year.gap = Some(gap);

@@ -8,16 +8,16 @@ use chrono::{DateTime, Offset as _, TimeZone as _};
 
 use crate::calendar::civil::weekday;
 use crate::calendar::spans::{MINUTES_PER_DAY, MINUTES_PER_WEEK, Minute, Span, SpanSet};
+use crate::calendar::weekly::LocalWindow;
 use crate::calendar::zone::Zone;
 use crate::karpenter::budget::Timeline;
 use crate::karpenter::duration::format_budget_duration;
 use crate::karpenter::nodepool::{Reason, Reasons};
-use crate::settings::BusinessHours;
 
-/// The business windows that overlap `horizon`, as UTC spans in order (not clipped, so that a window
+/// The freeze windows that overlap `horizon`, as UTC spans in order (not clipped, so that a window
 /// already under way keeps its true start).
-pub fn utc_windows(hours: &BusinessHours, horizon: Span) -> Vec<Span> {
-    expand(&utc_window_runs(hours, horizon))
+pub fn utc_windows(zone: Zone, windows: &[LocalWindow], horizon: Span) -> Vec<Span> {
+    expand(&utc_window_runs(zone, windows, horizon))
 }
 
 /// Business windows that recur weekly: `first`, then one every week after it, `count` in all.
@@ -77,31 +77,51 @@ fn in_time_order(runs: &[WindowRun], mut visit: impl FnMut(usize, Minute)) {
 /// [`utc_windows`] as weekly runs. Between two clock changes a local time has one UTC reading, so each
 /// weekday's windows there are exactly a week apart: a year of them is a few runs per offset period, and
 /// only the days near a change (or the horizon's edges) are resolved one by one.
-pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
-    let tz = hours.timezone.0;
-    // Windows start up to a day before their local date and end up to two days after it.
-    let periods = offset_periods(
-        tz,
-        horizon.start - 3 * MINUTES_PER_DAY,
-        horizon.end + 3 * MINUTES_PER_DAY,
-    );
-    let local_day = |utc: Minute| (utc + offset_at(&periods, utc)).div_euclid(MINUTES_PER_DAY);
-    let days: u8 = hours
-        .days
-        .iter()
-        .fold(0, |bits, d| bits | 1 << d.0.num_days_from_sunday());
-    // 1970-01-01 was a Thursday (4, counting from Sunday = 0).
-    let (start, end) = (Minute::from(hours.start.0), Minute::from(hours.end.0));
-    let length = if end > start {
-        end - start
-    } else {
-        end + MINUTES_PER_DAY - start
+pub fn utc_window_runs(zone: Zone, windows: &[LocalWindow], horizon: Span) -> Vec<WindowRun> {
+    let Some(longest) = windows.iter().map(|w| w.length).max() else {
+        return Vec::new();
     };
+    // Windows start up to a day before their local date and end up to `longest` and a day after it.
+    let reach = longest + 3 * MINUTES_PER_DAY;
+    let periods = offset_periods(zone, horizon.start - reach, horizon.end + reach);
+    let mut runs = Vec::new();
+    for window in windows {
+        push_runs(&periods, window, horizon, &mut runs);
+    }
+    // Keep the windows that overlap the horizon: at most the first and last of a run fall outside.
+    runs.retain_mut(|run| {
+        while run.count > 0 && run.first.end <= horizon.start {
+            run.first = run.window(1);
+            run.count -= 1;
+        }
+        while run.count > 0 && run.window(run.count - 1).start >= horizon.end {
+            run.count -= 1;
+        }
+        run.count > 0
+    });
+    runs
+}
+
+/// The runs of one local window whose local dates reach into `horizon`.
+fn push_runs(
+    periods: &[(Minute, Minute)],
+    window: &LocalWindow,
+    horizon: Span,
+    runs: &mut Vec<WindowRun>,
+) {
+    let local_day = |utc: Minute| (utc + offset_at(periods, utc)).div_euclid(MINUTES_PER_DAY);
+    let (start, length) = (window.start, window.length);
     // Two days inside a period, no other period's offset (all within 26 hours of each other) can also
     // read a local time: the period's reading is the only one, as `to_utc` would find.
     const MARGIN: Minute = 2 * MINUTES_PER_DAY;
-    let mut period = 0; // Days come in order: the period the last one fell in.
+    // The period the last local time looked up fell in. Starts come in order, but a window's end can lie
+    // days past the next start: step back first, then forward (each loop only one way, so a time in a
+    // skipped hour cannot bounce between two periods).
+    let mut period = 0;
     let mut advance = |local: Minute| {
+        while period > 0 && local - periods[period].1 < periods[period].0 {
+            period -= 1;
+        }
         while period + 1 < periods.len() && local - periods[period].1 >= periods[period + 1].0 {
             period += 1;
         }
@@ -109,8 +129,9 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
         let until = periods.get(period + 1).map_or(Minute::MAX, |p| p.0);
         (from, offset, until)
     };
-    let (first_day, last_day) = (local_day(horizon.start) - 1, local_day(horizon.end));
-    let mut runs = Vec::new();
+    // A window that starts `length` (and a day for the offset) before the horizon can still reach it.
+    let first_day = local_day(horizon.start) - 1 - length.div_euclid(MINUTES_PER_DAY);
+    let last_day = local_day(horizon.end);
     let mut day = first_day;
     while day <= last_day {
         let local_start = day * MINUTES_PER_DAY + start;
@@ -126,7 +147,7 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
             }
             .min(last_day);
             for first in day..(day + 7).min(last_inside + 1) {
-                if days & (1 << weekday(first)) != 0 {
+                if window.days & (1 << weekday(first)) != 0 {
                     let utc = first * MINUTES_PER_DAY + start - offset;
                     runs.push(WindowRun {
                         first: Span::new(utc, utc + length),
@@ -137,14 +158,14 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
             day = last_inside + 1;
             continue;
         }
-        if days & (1 << weekday(day)) != 0 {
+        if window.days & (1 << weekday(day)) != 0 {
             let mut resolve = |local: Minute, pick: Pick| {
                 let (from, offset, until) = advance(local);
                 let reading = local - offset;
                 if reading - MARGIN >= from && reading.saturating_add(MARGIN) < until {
                     reading
                 } else {
-                    to_utc(&periods, local, pick)
+                    to_utc(periods, local, pick)
                 }
             };
             let window = Span::new(
@@ -158,18 +179,6 @@ pub fn utc_window_runs(hours: &BusinessHours, horizon: Span) -> Vec<WindowRun> {
         }
         day += 1;
     }
-    // Keep the windows that overlap the horizon: at most the first and last of a run fall outside.
-    runs.retain_mut(|run| {
-        while run.count > 0 && run.first.end <= horizon.start {
-            run.first = run.window(1);
-            run.count -= 1;
-        }
-        while run.count > 0 && run.window(run.count - 1).start >= horizon.end {
-            run.count -= 1;
-        }
-        run.count > 0
-    });
-    runs
 }
 
 /// The zone's UTC offset (minutes east) at a UTC minute.
@@ -286,32 +295,72 @@ impl FreezeBudget {
     }
 }
 
-/// The fewest UTC budgets that cover every window: one per distinct UTC start time (in practice one per
-/// UTC offset of the zone), firing on the UTC weekdays the windows start on, lasting as long as the
-/// longest of them (a window that straddles a clock change is an hour longer or shorter).
+/// The fewest UTC budgets that cover every window: one per UTC start time and length (in practice one
+/// per UTC offset of the zone and local window), firing on the UTC weekdays the windows start on. A
+/// window that straddles a clock change is an hour longer or shorter than its neighbours; its budget is
+/// left out when the others already freeze all of it (the two offsets' budgets usually do).
 pub fn freeze_budgets(windows: &[Span], reasons: Option<Reasons>) -> Vec<FreezeBudget> {
-    // (minute of the UTC day, weekday bits with Sunday = bit 0, longest duration)
-    let mut groups: Vec<(Minute, u8, Minute)> = Vec::new();
+    // (minute of the UTC day, length, weekday bits with Sunday = bit 0)
+    let mut groups: Vec<(Minute, Minute, u8)> = Vec::new();
     for w in windows {
         let start_of_day = w.start.rem_euclid(MINUTES_PER_DAY);
         let weekday = weekday(w.start.div_euclid(MINUTES_PER_DAY)) as u8;
-        match groups.iter_mut().find(|g| g.0 == start_of_day) {
-            Some(g) => {
-                g.1 |= 1 << weekday;
-                g.2 = g.2.max(w.len());
-            }
-            None => groups.push((start_of_day, 1 << weekday, w.len())),
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == start_of_day && g.1 == w.len())
+        {
+            Some(g) => g.2 |= 1 << weekday,
+            None => groups.push((start_of_day, w.len(), 1 << weekday)),
         }
     }
-    groups.sort_unstable();
+    // The budgets that freeze least go first, so that the wider ones are the ones kept.
     groups
+        .sort_unstable_by_key(|&(start, len, days)| (len * Minute::from(days.count_ones()), start));
+    let weeks: Vec<SpanSet> = groups.iter().map(|&g| week_of(g)).collect();
+    let mut kept = vec![true; groups.len()];
+    for i in 0..groups.len() {
+        let mut others = SpanSet::new();
+        for j in (0..groups.len()).filter(|&j| j != i && kept[j]) {
+            others = others.union(&weeks[j]);
+        }
+        kept[i] = !weeks[i].subtract(&others).is_empty();
+    }
+    let mut budgets: Vec<(Minute, Minute, u8)> = groups
         .into_iter()
-        .map(|(start, days, len)| FreezeBudget {
+        .zip(kept)
+        .filter_map(|(g, kept)| kept.then_some(g))
+        .collect();
+    budgets.sort_unstable();
+    budgets
+        .into_iter()
+        .map(|(start, len, days)| FreezeBudget {
             schedule: format!("{} {} * * {}", start % 60, start / 60, weekday_list(days)),
             duration: format_budget_duration(len),
             reasons,
         })
         .collect()
+}
+
+/// What a weekly budget (UTC start of day, length, weekday bits) freezes, as minutes of one reference
+/// week (the second since the epoch's first Sunday): its own fires there and the previous week's that
+/// run into it.
+fn week_of((start, len, days): (Minute, Minute, u8)) -> SpanSet {
+    // 1970-01-04 was a Sunday.
+    const SUNDAY: Minute = 3 * MINUTES_PER_DAY;
+    let week = Span::new(SUNDAY + MINUTES_PER_WEEK, SUNDAY + 2 * MINUTES_PER_WEEK);
+    let mut fires: Vec<Span> = (0..14)
+        .filter(|d| days & (1 << (d % 7)) != 0)
+        .map(|d| {
+            let at = SUNDAY + d * MINUTES_PER_DAY + start;
+            Span::new(at.max(week.start), (at + len).min(week.end))
+        })
+        .collect();
+    fires.sort_unstable_by_key(|s| s.start);
+    let mut set = SpanSet::with_capacity(fires.len());
+    for f in fires {
+        set.push(f.start, f.end);
+    }
+    set
 }
 
 /// Weekday bits as robfig ranges and lists, Sunday = 0, never wrapping (`sat-sun` is a parse error):
@@ -584,7 +633,7 @@ mod tests {
     use super::*;
     use crate::calendar::wording::{describe_local, push_utc_day_and_time};
     use crate::karpenter::cron::Schedule;
-    use crate::settings::Settings;
+    use crate::settings::{BusinessHours, Settings};
     use chrono::Datelike;
 
     /// 2026-11-23T00:00Z, a Monday.
@@ -651,28 +700,23 @@ mod tests {
         s.business_hours.unwrap()
     }
 
+    fn business_windows(bh: &BusinessHours, horizon: Span) -> Vec<Span> {
+        utc_windows(bh.timezone.0, &bh.local_windows(), horizon)
+    }
+
     fn covered_by(budgets: &[FreezeBudget], windows: &[Span]) -> bool {
-        let mut frozen = SpanSet::new();
-        for b in budgets {
-            let s = Schedule::parse(&b.schedule).unwrap();
-            let d = crate::karpenter::duration::budget_duration_minutes(&b.duration).unwrap();
-            frozen = frozen.union(&s.activity(
-                YEAR.start - 2 * MINUTES_PER_DAY,
-                YEAR.end + 2 * MINUTES_PER_DAY,
-                d,
-            ));
-        }
         let mut business = SpanSet::new();
         for w in windows {
             business.push(w.start, w.end);
         }
-        business.subtract(&frozen).is_empty()
+        let business = business.clip(YEAR.start, YEAR.end);
+        business.subtract(&frozen_by(budgets)).is_empty()
     }
 
     #[test]
     fn seoul_is_one_budget_at_midnight_utc() {
         let bh = hours(r#"{"timezone": "Asia/Seoul"}"#);
-        let windows = utc_windows(&bh, YEAR);
+        let windows = business_windows(&bh, YEAR);
         assert_eq!(
             windows[0],
             Span::new(MONDAY, MONDAY + 540),
@@ -690,7 +734,7 @@ mod tests {
     #[test]
     fn berlin_needs_one_budget_per_offset() {
         let bh = hours(r#"{"timezone": "Europe/Berlin"}"#);
-        let windows = utc_windows(&bh, YEAR);
+        let windows = business_windows(&bh, YEAR);
         let budgets = freeze_budgets(&windows, None);
         let schedules: Vec<&str> = budgets.iter().map(|b| b.schedule.as_str()).collect();
         assert_eq!(schedules, ["0 7 * * 1-5", "0 8 * * 1-5"], "CEST and CET");
@@ -704,7 +748,7 @@ mod tests {
     #[test]
     fn los_angeles_business_hours_cross_utc_midnight() {
         let bh = hours(r#"{"timezone": "America/Los_Angeles"}"#);
-        let windows = utc_windows(&bh, YEAR);
+        let windows = business_windows(&bh, YEAR);
         let budgets = freeze_budgets(&windows, None);
         let schedules: Vec<&str> = budgets.iter().map(|b| b.schedule.as_str()).collect();
         assert_eq!(
@@ -718,7 +762,7 @@ mod tests {
     #[test]
     fn sydney_starts_on_the_previous_utc_day() {
         let bh = hours(r#"{"timezone": "Australia/Sydney"}"#);
-        let budgets = freeze_budgets(&utc_windows(&bh, YEAR), None);
+        let budgets = freeze_budgets(&business_windows(&bh, YEAR), None);
         let schedules: Vec<&str> = budgets.iter().map(|b| b.schedule.as_str()).collect();
         assert_eq!(
             schedules,
@@ -733,7 +777,7 @@ mod tests {
         let bh = hours(
             r#"{"timezone": "Europe/Berlin", "days": ["Sat", "Sun"], "start": "22:00", "end": "06:00"}"#,
         );
-        let windows = utc_windows(&bh, YEAR);
+        let windows = business_windows(&bh, YEAR);
         assert!(
             windows.iter().any(|w| w.len() == 9 * 60),
             "the night the clocks go back is 9h long"
@@ -753,7 +797,7 @@ mod tests {
         let bh = hours(
             r#"{"timezone": "Europe/Berlin", "days": ["Sun"], "start": "02:30", "end": "05:00"}"#,
         );
-        let windows = utc_windows(&bh, YEAR);
+        let windows = business_windows(&bh, YEAR);
         let change = windows
             .iter()
             .find(|w| w.len() == 2 * 60)
@@ -824,7 +868,10 @@ mod tests {
                         YEAR.end + 100 * MINUTES_PER_DAY,
                     )
                 };
-                let (fast, slow) = (utc_windows(&bh, horizon), windows_day_by_day(&bh, horizon));
+                let (fast, slow) = (
+                    business_windows(&bh, horizon),
+                    windows_day_by_day(&bh, horizon),
+                );
                 let first_difference = fast.iter().zip(&slow).find(|(a, b)| a != b);
                 assert!(
                     fast.len() == slow.len() && first_difference.is_none(),
@@ -833,6 +880,57 @@ mod tests {
                     fast.len(),
                     slow.len()
                 );
+            }
+        }
+    }
+
+    /// The UTC budgets' frozen time over the year (and two days either side).
+    fn frozen_by(budgets: &[FreezeBudget]) -> SpanSet {
+        let mut frozen = SpanSet::new();
+        for b in budgets {
+            let s = Schedule::parse(&b.schedule).unwrap();
+            let d = crate::karpenter::duration::budget_duration_minutes(&b.duration).unwrap();
+            frozen = frozen.union(&s.activity(
+                YEAR.start - 2 * MINUTES_PER_DAY,
+                YEAR.end + 2 * MINUTES_PER_DAY,
+                d,
+            ));
+        }
+        frozen
+    }
+
+    #[test]
+    fn maintenance_windows_freeze_the_rest_of_the_year_and_stay_open_in_every_zone() {
+        use crate::calendar::weekly::{LocalWindow, outside};
+        const WED: u8 = 1 << 3;
+        const SAT: u8 = 1 << 6;
+        let cases = [
+            vec![LocalWindow::daily(SAT, 2 * 60, 6 * 60)],
+            // Two windows of different lengths, one overnight into Sunday.
+            vec![
+                LocalWindow::daily(WED, 60, 4 * 60),
+                LocalWindow::daily(SAT, 22 * 60, 4 * 60),
+            ],
+        ];
+        for name in Zone::names() {
+            let zone = Zone::named(name).unwrap();
+            for open in &cases {
+                let closed = utc_windows(zone, &outside(open), YEAR);
+                let budgets = freeze_budgets(&closed, None);
+                assert!(covered_by(&budgets, &closed), "{name}: {open:?}");
+                let frozen = frozen_by(&budgets);
+                // Every window stays open all year for its length less the zone's offset change.
+                let spread = zone.offset_spread();
+                let inner = Span::new(YEAR.start + MINUTES_PER_DAY, YEAR.end);
+                for local in open {
+                    for w in utc_windows(zone, &[*local], inner) {
+                        let left = SpanSet::from_span(w).subtract(&frozen).total();
+                        assert!(
+                            left >= local.length - spread,
+                            "{name}: {w:?} open for {left} min, spread {spread}: {budgets:?}",
+                        );
+                    }
+                }
             }
         }
     }
