@@ -199,6 +199,18 @@ EOF
   kubectl apply -f <(request_object nodepool-batch.json)
 }
 
+@test "the expiry forecast reads the nodes' creation time from the API server" {
+  # The batch nodes were created moments ago, by the capacity test above. An expireAfter that ends at
+  # 10:30 KST (01:30 UTC) next Wednesday puts their expiry inside Seoul business hours.
+  created=$(kubectl get node batch-01 -o jsonpath='{.metadata.creationTimestamp}')
+  target=$(( $(date -ud "next wednesday" +%s) + 5400 ))
+  minutes=$(( (target - $(date -ud "$created" +%s)) / 60 ))
+  run kubectl apply -f <(request_object nodepool-batch.json | jq --arg e "${minutes}m" '.spec.template.spec.expireAfter = $e')
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Warning: disruption-guard: [nodepool-expiry-forecast] spec.template.spec.expireAfter = \"${minutes}m\": 10 of the pool's 10 nodes"*'batch-01 at Wed '*' 10:'*' KST'* ]]
+}
+
 @test "background audit reports the existing non-compliant objects" {
   # The audit scanner sends each existing object as a CREATE to PolicyServer's /audit endpoint.
   audit() { # audit POLICY OBJECT_JSON

@@ -56,6 +56,12 @@ function draw(result) {
     li.dataset.rule = f.rule;
     $("findings").append(li);
   }
+  for (const w of result.warnings) {
+    const li = document.createElement("li");
+    li.textContent = w;
+    li.className = "warning";
+    $("findings").append(li);
+  }
   for (const c of result.changes) {
     const li = document.createElement("li");
     li.textContent = `disruption-guard ${c}`;
@@ -76,7 +82,7 @@ function draw(result) {
     head.insertCell().outerHTML = "<th></th>";
     for (let h = 0; h < 24; h++) head.insertCell().outerHTML = `<th>${String(h).padStart(2, "0")}</th>`;
     const body = table.createTBody();
-    for (const day of grid) {
+    grid.forEach((day, dayIndex) => {
       const row = body.insertRow();
       row.insertCell().outerHTML = `<th>${day.date}</th>`;
       day.hours.forEach((cells, hour) => {
@@ -87,8 +93,13 @@ function draw(result) {
         const weekday = day.date.slice(0, 3);
         if (inWindow(result.business, weekday, hour)) td.classList.add("business");
         if (result.maintenance.some((w) => inWindow(w, weekday, hour))) td.classList.add("window");
+        const expiring = result.expiring.filter((e) => e.day === dayIndex && e.hour === hour);
+        if (expiring.length) {
+          td.classList.add("expiry");
+          td.title = `expireAfter reached (forceful, no budget applies): ${expiring.map((e) => e.node).join(", ")}`;
+        }
       });
-    }
+    });
     $("heatmap").append(table);
   });
   $("freeze").textContent = result.freeze.length ? `budgets:\n${result.freeze.join("\n")}` : "(no businessHours or maintenanceWindows in the settings)";

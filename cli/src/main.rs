@@ -9,11 +9,12 @@ use std::process::ExitCode;
 use chrono::Datelike as _;
 use clap::{Parser, Subcommand, ValueEnum};
 use disruption_guard_engine::admission::{self, Decision};
-use disruption_guard_engine::calendar::spans::{MINUTES_PER_DAY, Minute};
+use disruption_guard_engine::calendar::spans::{MINUTES_PER_DAY, Minute, Span};
 use disruption_guard_engine::calendar::weekly;
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::calendar::zone::Zone;
 use disruption_guard_engine::capacity;
+use disruption_guard_engine::guards::nodepool::expiry;
 use disruption_guard_engine::guards::nodepool::freeze::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::duration::format_budget_duration;
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
@@ -65,6 +66,10 @@ enum Command {
         /// Policy settings: their business hours or maintenance windows are shown above the reasons.
         #[arg(long)]
         settings: Option<PathBuf>,
+        /// A cluster snapshot or manifests with the pool's Nodes: when each reaches expireAfter is shown
+        /// (an "Expiry" row; expiration ignores budgets).
+        #[arg(long = "cluster", value_name = "FILE")]
+        clusters: Vec<PathBuf>,
         /// Pool size the percentages are resolved at (default: spec.replicas, else 10).
         #[arg(long)]
         nodes: Option<u64>,
@@ -125,9 +130,20 @@ fn main() -> ExitCode {
             nodepool,
             timezone,
             settings,
+            clusters,
             nodes,
             now,
-        } => timeline(&mut buf, &nodepool, timezone, settings, nodes, now),
+        } => timeline(
+            &mut buf,
+            &nodepool,
+            Context {
+                timezone,
+                settings,
+                clusters,
+            },
+            nodes,
+            now,
+        ),
         Command::Freeze {
             timezone,
             days,
@@ -249,10 +265,7 @@ fn check(
         let (kind, ns) = (manifests::kind(object), manifests::namespace(object));
         let snapshot = || namespace_snapshot(&cluster, ns);
         let decision = match kind {
-            "NodePool" => {
-                let lookup = settings.capacity.enabled.then_some(Ok(&cluster));
-                admission::nodepool(object, None, &settings, now, lookup)
-            }
+            "NodePool" => admission::nodepool(object, None, &settings, now, Some(Ok(&cluster))),
             "PodDisruptionBudget" => admission::pdb(object, None, &settings, Some(Ok(&snapshot()))),
             "Deployment" | "StatefulSet" => {
                 let pools = settings.capacity.enabled.then_some(Ok(&node_pools));
@@ -485,11 +498,21 @@ fn xml_escape(text: &str) -> String {
     out
 }
 
+/// What `timeline` draws beside the pool: its clock, the settings' windows, the cluster's nodes.
+struct Context {
+    timezone: Option<String>,
+    settings: Option<PathBuf>,
+    clusters: Vec<PathBuf>,
+}
+
 fn timeline(
     buf: &mut String,
     path: &PathBuf,
-    timezone: Option<String>,
-    settings: Option<PathBuf>,
+    Context {
+        timezone,
+        settings,
+        clusters,
+    }: Context,
     nodes: Option<u64>,
     now: Option<String>,
 ) -> Result<ExitCode, String> {
@@ -558,6 +581,45 @@ fn timeline(
                 "(shown on their own clock only: --timezone {})",
                 freeze.zone
             );
+        }
+    }
+    if !clusters.is_empty() {
+        let objects: Vec<Value> = manifests::load(&clusters)?
+            .into_iter()
+            .map(|(o, _)| o)
+            .collect();
+        let cluster = Cluster::from_objects(&objects);
+        let own = expiry::own_nodes(&pool, &cluster.nodes);
+        let week = Span::new(now - MINUTES_PER_DAY, now + 8 * MINUTES_PER_DAY);
+        let mut counts = vec![[0u32; 24]; grid.days.len()];
+        for e in expiry::expiries(&pool, &own, week) {
+            if let Some((day, hour)) = grid.cell_of(e.at) {
+                counts[day][hour] += 1;
+            }
+        }
+        out!(
+            buf,
+            "\nExpiry: of the pool's {} nodes, how many reach expireAfter in that hour (forceful: budgets do not apply)",
+            own.len()
+        );
+        out!(
+            buf,
+            "{:<14}{}",
+            "",
+            (0..24).map(|h| format!("{h:>4}")).collect::<String>()
+        );
+        for (day, row) in grid.days.iter().zip(&counts) {
+            let cells: String = row
+                .iter()
+                .map(|&n| {
+                    if n == 0 {
+                        format!("{:>4}", ".")
+                    } else {
+                        format!("{n:>4}")
+                    }
+                })
+                .collect();
+            out!(buf, "{:<14}{cells}", day.date.format("%a %Y-%m-%d"));
         }
     }
     for (r, reason) in Reason::ALL.iter().enumerate() {

@@ -363,6 +363,99 @@ fn check_against_a_cluster_snapshot_as_json() {
     assert_eq!(report["findings"][0]["rule"], "workload-missing-pdb");
 }
 
+/// The example cluster's general-purpose nodes were created every 4 hours from 2026-10-26 00:17 UTC: at
+/// the outage's instant, 9 of them will reach expireAfter (720h) inside Seoul business hours.
+#[test]
+fn check_forecasts_expiry_inside_business_hours_from_a_snapshot() {
+    let args = |settings: &str| {
+        vec![
+            "check".to_string(),
+            "examples/manifests/nodepool-fixed.yaml".into(),
+            "--cluster".into(),
+            "examples/cluster.yaml".into(),
+            "--settings".into(),
+            settings.to_string(),
+            "--now".into(),
+            NOW.into(),
+        ]
+    };
+    let strs = |a: &[String]| a.iter().map(String::as_str).collect::<Vec<_>>().join(" ");
+    let o = run(&args("examples/settings-seoul.yaml")
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "a warning by default: {text}");
+    assert!(
+        text.contains(
+            "[nodepool-expiry-forecast] spec.template.spec.expireAfter = \"720h\": 9 of the pool's 30 nodes \
+             reach expireAfter inside business hours (Mon,Tue,Wed,Thu,Fri 09:00-18:00 Asia/Seoul) in the next \
+             30 days: gp-01 at Wed 2026-11-25 09:17 KST; gp-02 at Wed 2026-11-25 13:17 KST; gp-03 at Wed \
+             2026-11-25 17:17 KST; gp-07 at Thu 2026-11-26 09:17 KST; gp-08 at Thu 2026-11-26 13:17 KST; and 4 more."
+        ),
+        "{text}"
+    );
+    // With expiryForecast: reject, the same pool is rejected for it.
+    let dir = scratch("expiry");
+    let strict = dir.join("settings.yaml");
+    let seoul = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/settings-seoul.yaml"),
+    )
+    .unwrap();
+    std::fs::write(&strict, format!("{seoul}  expiryForecast: reject\n")).unwrap();
+    let strict_args = args(strict.to_str().unwrap());
+    let o = run(&strict_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}: {}",
+        strs(&strict_args),
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("rejected  nodepool-expiry-forecast"),
+        "{}",
+        stdout(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn timeline_with_a_cluster_shows_when_the_nodes_expire() {
+    let o = run(&[
+        "timeline",
+        "examples/manifests/nodepool-fixed.yaml",
+        "--timezone",
+        "Asia/Seoul",
+        "--cluster",
+        "examples/cluster.yaml",
+        "--now",
+        NOW,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let expiry = text
+        .split("Expiry: of the pool's 30 nodes, how many reach expireAfter in that hour")
+        .nth(1)
+        .expect("the expiry rows");
+    let wednesday = expiry
+        .lines()
+        .find(|l| l.starts_with("Wed 2026-11-25"))
+        .unwrap();
+    let cells: Vec<&str> = wednesday.split_whitespace().skip(2).collect();
+    let hours: Vec<usize> = (0..24).filter(|&h| cells[h] != ".").collect();
+    assert_eq!(hours, [9, 13, 17, 21], "{wednesday}");
+    assert!(cells.iter().all(|c| *c == "." || *c == "1"));
+    let tuesday = expiry
+        .lines()
+        .find(|l| l.starts_with("Tue 2026-11-24"))
+        .unwrap();
+    assert!(
+        !tuesday.split_whitespace().skip(2).any(|c| c != "."),
+        "{tuesday}"
+    );
+}
+
 #[test]
 fn check_reproduces_the_outage_from_a_snapshot() {
     // The fixed pool moved onto the batch nodes: report-generator has 2 of its 3 pods on one node.

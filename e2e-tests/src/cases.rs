@@ -141,6 +141,15 @@ pub fn admission() -> Vec<Case> {
             &none,
         ),
         case(
+            "NodePool: expiry forecast over 5000 nodes (1 lookup, accept)",
+            &settings_for("Asia/Seoul"),
+            &create(&pool_frozen_for(&["0 0 * * 1-5"])),
+            &Arc::new(json!({"Node": (0..5000).map(|i| json!({"metadata": {
+                "name": format!("n{i}"),
+                "creationTimestamp": format!("2026-10-{:02}T{:02}:{:02}:00Z", 1 + i % 28, i % 24, i % 60),
+                "labels": {"karpenter.sh/nodepool": "general-purpose"}}})).collect::<Vec<_>>()})),
+        ),
+        case(
             "PDB: minAvailable 50% (5 lookups, accept)",
             &json!({}),
             &read_yaml("examples/requests/pdb-api-gateway-half.json"),

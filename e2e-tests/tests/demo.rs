@@ -82,6 +82,11 @@ fn make_demo_prints_the_verdicts_the_readme_promises() {
         "every example is evaluated: {text}"
     );
     assert_eq!(printed, readme_verdicts());
+    // The expiry forecast at the outage's instant, as the README says.
+    assert!(
+        text.contains("warning: disruption-guard: [nodepool-expiry-forecast] spec.template.spec.expireAfter = \"720h\": 9 of the pool's 30 nodes"),
+        "{text}"
+    );
     // Each rejection prints its message, each mutation its patch.
     assert_eq!(
         text.matches("disruption-guard rejected").count(),

@@ -183,6 +183,64 @@ fn maintenance_windows_freeze_the_rest_of_the_week() {
     }
 }
 
+/// policy.wasm reads the wall clock: a node created so that it reaches expireAfter (720h) at 10:00 KST on a
+/// Wednesday 2 to 9 days from now expires inside Seoul business hours; one created 12 hours later does not.
+/// The Node lookup alone serves the forecast when the capacity calculator is off.
+#[test]
+fn nodes_that_will_expire_in_business_hours_are_forecast() {
+    use disruption_guard_engine::calendar::civil::civil_from_days;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        / 60;
+    // Days since the epoch on the Seoul clock (UTC+9, no daylight saving); 1970-01-01 was a Thursday.
+    let mut day = (now + 9 * 60) / 1440 + 2;
+    while (day + 4) % 7 != 3 {
+        day += 1;
+    }
+    let expiry = day * 1440 + 10 * 60 - 9 * 60;
+    let rfc3339 = |minute: i64| {
+        let (y, m, d) = civil_from_days(minute.div_euclid(1440));
+        let t = minute.rem_euclid(1440);
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:00Z", t / 60, t % 60)
+    };
+    let node = |name: &str, created: i64| {
+        json!({"metadata": {"name": name, "creationTimestamp": rfc3339(created),
+            "labels": {"karpenter.sh/nodepool": "general-purpose"}}})
+    };
+    let cluster = json!({"Node": [
+        node("expires-at-ten", expiry - 720 * 60),
+        node("expires-at-night", expiry - 720 * 60 + 12 * 60),
+    ]});
+    let mut settings = seoul();
+    settings["capacity"] = json!({"enabled": false});
+    let (y, m, d) = civil_from_days(day);
+    let at = format!("expires-at-ten at Wed {y:04}-{m:02}-{d:02} 10:00 KST");
+    let verdict = Policy::with_cluster(&cluster).validate(&settings, &example("nodepool-fixed"));
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    assert_eq!(verdict.warnings.len(), 1, "{:?}", verdict.warnings);
+    let warning = &verdict.warnings[0];
+    assert!(
+        warning.starts_with("disruption-guard: [nodepool-expiry-forecast] spec.template.spec.expireAfter = \"720h\": 1 of the pool's 2 nodes"),
+        "{warning}"
+    );
+    assert!(warning.contains(&at), "{at}: {warning}");
+    assert!(!warning.contains("expires-at-night"), "{warning}");
+
+    settings["nodePools"]["expiryForecast"] = json!("reject");
+    let verdict = Policy::with_cluster(&cluster).validate(&settings, &example("nodepool-fixed"));
+    assert!(!verdict.accepted);
+    assert!(verdict.message.unwrap().contains(&at));
+    settings["nodePools"]["expiryForecast"] = json!("off");
+    let verdict = Policy::with_cluster(&cluster).validate(&settings, &example("nodepool-fixed"));
+    assert!(
+        verdict.accepted && verdict.warnings.is_empty(),
+        "{:?}",
+        verdict.warnings
+    );
+}
+
 #[test]
 fn an_unparsable_schedule_is_rejected_with_the_robfig_error() {
     let verdict = policy().validate(&seoul(), &example("nodepool-unparsable-schedule"));

@@ -8,12 +8,12 @@ use crate::capacity;
 use crate::finding::{self, Finding, Rule};
 use crate::guards::nodepool::rules::Detail;
 use crate::guards::nodepool::years::Years;
-use crate::guards::nodepool::{mutation as nodepool_mutation, rules as nodepool_rules};
+use crate::guards::nodepool::{expiry, mutation as nodepool_mutation, rules as nodepool_rules};
 use crate::guards::pdb::{mutation as pdb_mutation, rules as pdb_rules};
 use crate::guards::workload::{mutation as workload_mutation, rules as workload_rules};
 use crate::karpenter::nodepool::ListedNodePool;
 use crate::kube::objects::{Cluster, Namespace, Scaled, Workload};
-use crate::settings::{LookupFailure, Settings};
+use crate::settings::{ExpiryForecast, LookupFailure, Settings};
 use crate::update;
 
 #[derive(Debug)]
@@ -102,7 +102,7 @@ pub fn settled(
 }
 
 /// `old`: the stored object, on UPDATE. `cluster`: the pool's nodes and what runs on them, for the capacity
-/// calculator (`None`: disabled).
+/// calculator (with `capacity.enabled`) and the expiry forecast (`None`: not looked up).
 pub fn nodepool(
     object: &Value,
     old: Option<&Value>,
@@ -111,10 +111,20 @@ pub fn nodepool(
     cluster: Option<Lookup<Cluster>>,
 ) -> Decision {
     let mut years = Years::default();
+    let nodes = match &cluster {
+        Some(Ok(cluster)) => cluster.nodes.as_slice(),
+        _ => &[],
+    };
     let all_findings = |pool: &Value, years: &mut Years, detail: Detail| {
         let mut findings = nodepool_rules::check_with(pool, old, settings, now, years, detail);
-        if let Some(Ok(cluster)) = &cluster {
+        if let Some(Ok(cluster)) = &cluster
+            && settings.capacity.enabled
+            && cluster.skipped.is_none()
+        {
             findings.extend(capacity::check(pool, cluster, settings, now));
+        }
+        if settings.node_pools.expiry_forecast == ExpiryForecast::Reject {
+            findings.extend(expiry::check(pool, nodes, settings, now));
         }
         findings
     };
@@ -139,6 +149,10 @@ pub fn nodepool(
             .into_iter()
             .partition(|f| f.rule.only_warns());
     let mut warnings = finding::warnings(&warned);
+    if settings.node_pools.expiry_forecast == ExpiryForecast::Warn {
+        let forecast = expiry::check(&mutated, nodes, settings, now);
+        warnings.extend(finding::warnings(forecast.as_slice()));
+    }
     if let Some(Ok(Cluster {
         skipped: Some(why), ..
     })) = &cluster
@@ -408,6 +422,62 @@ mod tests {
         assert_eq!(rules, [Rule::LookupFailed, Rule::BusinessHoursNotFrozen]);
         assert!(findings[0].value.contains("forbidden"), "{}", findings[0]);
         assert!(findings[1].fix.ends_with(REPAIRED_NOTE));
+    }
+
+    /// With `expiryForecast: reject`, a pool whose nodes will expire in business hours is rejected on
+    /// CREATE, and an UPDATE that leaves `expireAfter` as it was (Karpenter's annotations) only warns.
+    #[test]
+    fn the_expiry_forecast_rejects_by_setting_and_ratchets_on_update() {
+        use crate::kube::objects::manifest_objects;
+        let fixed = pool(
+            json!({"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m",
+            "budgets": [{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * mon-fri", "duration": "9h"}]}),
+        );
+        // Created 2026-10-26 01:00Z: with 720h, it expires Wed 2026-11-25 10:00 KST.
+        let mut objects = Vec::new();
+        manifest_objects(
+            json!({"kind": "Node", "metadata": {"name": "n1", "creationTimestamp": "2026-10-26T01:00:00Z",
+                "labels": {"karpenter.sh/nodepool": fixed["metadata"]["name"]}}}),
+            &mut objects,
+        );
+        let cluster = Cluster::from_objects(&objects);
+        let mut settings = seoul();
+        let Decision::Accept { warnings } =
+            nodepool(&fixed, None, &settings, NOW, Some(Ok(&cluster)))
+        else {
+            panic!("a warning by default")
+        };
+        assert!(
+            warnings[0].contains("[nodepool-expiry-forecast]"),
+            "{warnings:?}"
+        );
+        settings.node_pools.expiry_forecast = ExpiryForecast::Reject;
+        let Decision::Reject { findings } =
+            nodepool(&fixed, None, &settings, NOW, Some(Ok(&cluster)))
+        else {
+            panic!("rejected by setting")
+        };
+        assert_eq!(findings[0].rule, Rule::ExpiryForecast);
+        assert!(
+            findings[0]
+                .problem
+                .contains("n1 at Wed 2026-11-25 10:00 KST"),
+            "{}",
+            findings[0]
+        );
+        let mut annotated = fixed.clone();
+        annotated["metadata"]["annotations"] = json!({"karpenter.sh/nodepool-hash": "1"});
+        let Decision::Accept { warnings } =
+            nodepool(&annotated, Some(&fixed), &settings, NOW, Some(Ok(&cluster)))
+        else {
+            panic!("an update that leaves expireAfter alone is admitted")
+        };
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("[nodepool-expiry-forecast]")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

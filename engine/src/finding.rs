@@ -23,6 +23,7 @@ pub enum Rule {
     OutsideMaintenanceWindows,
     FreezeWithoutNodes,
     DriftBlockedForever,
+    ExpiryForecast,
     NodePoolCapacity,
     PdbInvalid,
     PdbNeverDisrupts,
@@ -42,7 +43,7 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 27] = [
+    pub const ALL: [Rule; 28] = [
         Rule::CrdSchema,
         Rule::CrdUnknownField,
         Rule::ScheduleUnparsable,
@@ -54,6 +55,7 @@ impl Rule {
         Rule::OutsideMaintenanceWindows,
         Rule::FreezeWithoutNodes,
         Rule::DriftBlockedForever,
+        Rule::ExpiryForecast,
         Rule::NodePoolCapacity,
         Rule::PdbInvalid,
         Rule::PdbNeverDisrupts,
@@ -95,6 +97,7 @@ impl Rule {
             Rule::OutsideMaintenanceWindows => "nodepool-maintenance-windows",
             Rule::FreezeWithoutNodes => "nodepool-freeze-without-nodes",
             Rule::DriftBlockedForever => "nodepool-drift-blocked",
+            Rule::ExpiryForecast => "nodepool-expiry-forecast",
             Rule::NodePoolCapacity => "nodepool-capacity",
             Rule::PdbInvalid => "pdb-invalid",
             Rule::PdbNeverDisrupts => "pdb-never-disrupts",

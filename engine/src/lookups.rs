@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::karpenter::nodepool::ListedNodePool;
-use crate::kube::objects::{Cluster, NODEPOOL_LABEL, Namespace, Pdb, Scaled, Workload, with_kind};
+use crate::kube::objects::{
+    Cluster, NODEPOOL_LABEL, Namespace, Node, Pdb, Scaled, Workload, with_kind,
+};
 
 /// Answers one host call: (waPC operation, request JSON) → the answer's bytes, or why it failed.
 pub type Host<'a> = dyn FnMut(&str, &[u8]) -> Result<Vec<u8>, String> + 'a;
@@ -119,10 +121,11 @@ const OFFLINE: &str = "check the pool offline: `kubectl get nodepools,nodes,pods
 pub const MAX_PODS: usize = 25_000;
 
 /// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`
-/// label) and, when it has any and the cluster is small enough (the NodePools' `status.nodes`, a list the
+/// label, with their creation time for the expiry forecast) and, `with_workloads`, when it has any and the
+/// cluster is small enough (the NodePools' `status.nodes`, a list the
 /// workload guard keeps warm with the same masks), the cluster's pods, PDBs and workloads.
 /// `list_resources_all` is the waPC operation behind the SDK's `list_all_resources`.
-pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
+pub fn pool(host: &mut Host, pool: &str, with_workloads: bool) -> Result<Cluster, String> {
     let valid_name = !pool.is_empty()
         && pool
             .bytes()
@@ -138,21 +141,34 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
             "v1",
             "Node",
             Some(&selector),
-            &["metadata.labels", "metadata.name"],
+            &[
+                "metadata.creationTimestamp",
+                "metadata.labels",
+                "metadata.name",
+            ],
         )?,
         "Node",
     )?;
     if nodes.is_empty() {
         return Ok(Cluster::default()); // A new pool: nothing runs on it yet.
     }
+    if !with_workloads {
+        return Ok(Cluster {
+            nodes,
+            ..Cluster::default()
+        });
+    }
     let karpenter_nodes = node_pools(host)?
         .iter()
         .fold(0u64, |sum, p| sum.saturating_add(p.nodes));
     if karpenter_nodes > MAX_CLUSTER_NODES {
-        return Ok(skipped(format!(
-            "the cluster's NodePools hold {karpenter_nodes} nodes, more than the {MAX_CLUSTER_NODES} whose pods \
+        return Ok(skipped(
+            nodes,
+            format!(
+                "the cluster's NodePools hold {karpenter_nodes} nodes, more than the {MAX_CLUSTER_NODES} whose pods \
              the capacity calculator reads within an admission request; {OFFLINE}"
-        )));
+            ),
+        ));
     }
     let mut list_all = |api_version: &str, kind: &str, masks: &[&str]| {
         list_request(host, None, api_version, kind, None, masks)
@@ -166,11 +182,14 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     let pod_answer = list_all("v1", "Pod", &pod_masks)?;
     let pods = raw_items(&pod_answer)?;
     if pods.len() > MAX_PODS {
-        return Ok(skipped(format!(
-            "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
+        return Ok(skipped(
+            nodes,
+            format!(
+                "the cluster runs {} pods, more than the {MAX_PODS} the capacity calculator analyses within an \
              admission request; {OFFLINE}",
-            pods.len()
-        )));
+                pods.len()
+            ),
+        ));
     }
     let pods = typed(&pods, "Pod")?;
     let pdb_masks = [
@@ -201,8 +220,10 @@ pub fn pool(host: &mut Host, pool: &str) -> Result<Cluster, String> {
     })
 }
 
-fn skipped(why: String) -> Cluster {
+/// The pool's nodes alone (the expiry forecast needs no more), the calculator skipped for `why`.
+fn skipped(nodes: Vec<Node>, why: String) -> Cluster {
     Cluster {
+        nodes,
         skipped: Some(why),
         ..Cluster::default()
     }
@@ -510,7 +531,7 @@ mod tests {
     fn a_pool_of_a_small_cluster_is_read_with_the_cluster_around_it() {
         let lists = cluster(&[100, 50], 3);
         let mut asked = Vec::new();
-        let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
+        let read = pool(&mut recording(&lists, &mut asked), "pool0", true).unwrap();
         assert_eq!(
             asked,
             [
@@ -530,13 +551,24 @@ mod tests {
     }
 
     #[test]
+    fn without_the_calculator_only_the_pools_nodes_are_listed() {
+        let lists = cluster(&[100, 50], 3);
+        let mut asked = Vec::new();
+        let read = pool(&mut recording(&lists, &mut asked), "pool0", false).unwrap();
+        assert_eq!(asked, ["Node karpenter.sh/nodepool=pool0"]);
+        assert_eq!((read.nodes.len(), read.pods.len()), (1, 0));
+        assert!(read.skipped.is_none());
+    }
+
+    #[test]
     fn a_big_cluster_is_skipped_before_its_pods_are_listed() {
         for sizes in [&[100, 51][..], &[u64::MAX, u64::MAX]] {
             let lists = cluster(sizes, 3);
             let mut asked = Vec::new();
-            let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
+            let read = pool(&mut recording(&lists, &mut asked), "pool0", true).unwrap();
             assert_eq!(asked, ["Node karpenter.sh/nodepool=pool0", "NodePool -"]);
-            assert!(read.nodes.is_empty() && read.pods.is_empty());
+            // The nodes stay, for the expiry forecast; the calculator is skipped.
+            assert!(read.nodes.len() == 1 && read.pods.is_empty());
             let why = read.skipped.unwrap();
             let total = sizes.iter().fold(0u64, |a, b| a.saturating_add(*b));
             assert!(
@@ -550,9 +582,9 @@ mod tests {
     fn more_pods_than_the_nodes_promise_are_skipped_before_decoding() {
         let lists = cluster(&[1], MAX_PODS + 1);
         let mut asked = Vec::new();
-        let read = pool(&mut recording(&lists, &mut asked), "pool0").unwrap();
+        let read = pool(&mut recording(&lists, &mut asked), "pool0", true).unwrap();
         assert_eq!(asked.len(), 3, "{asked:?}");
-        assert!(read.nodes.is_empty() && read.pods.is_empty());
+        assert!(read.nodes.len() == 1 && read.pods.is_empty());
         let why = read.skipped.unwrap();
         assert!(why.contains("runs 25001 pods"), "{why}");
     }

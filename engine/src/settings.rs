@@ -178,6 +178,17 @@ pub struct NodePoolSettings {
     pub freeze_reasons: Vec<Reason>,
     pub inject_freeze: bool,
     pub inject_defaults: bool,
+    pub expiry_forecast: ExpiryForecast,
+}
+
+/// What the NodePool guard does when the pool's nodes will expire inside the frozen time within 30 days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpiryForecast {
+    Off,
+    #[default]
+    Warn,
+    Reject,
 }
 
 impl Default for NodePoolSettings {
@@ -194,6 +205,7 @@ impl Default for NodePoolSettings {
             freeze_reasons: Reason::ALL.to_vec(),
             inject_freeze: true,
             inject_defaults: true,
+            expiry_forecast: ExpiryForecast::Warn,
         }
     }
 }

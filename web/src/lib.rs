@@ -2,8 +2,10 @@
 //! NodePool pasted as YAML, with the week laid out as a heatmap.
 
 use disruption_guard_engine::admission::{self, Decision};
+use disruption_guard_engine::calendar::spans::{MINUTES_PER_DAY, Span};
 use disruption_guard_engine::calendar::year::horizon;
 use disruption_guard_engine::calendar::zone::Zone;
+use disruption_guard_engine::guards::nodepool::expiry;
 use disruption_guard_engine::guards::nodepool::freeze::{freeze_budgets, utc_windows};
 use disruption_guard_engine::karpenter::heatmap::{self, Cell};
 use disruption_guard_engine::karpenter::nodepool::{NodePool, Reason};
@@ -85,13 +87,12 @@ fn run(
             .map_err(|_| format!("unknown time zone {zone:?}: use an IANA name"))?,
     };
 
-    let with_capacity = settings.capacity.enabled && !cluster.nodes.is_empty();
     let decision = admission::nodepool(
         &object,
         None,
         &settings,
         now,
-        with_capacity.then_some(Ok(&cluster)),
+        (!cluster.nodes.is_empty()).then_some(Ok(&cluster)),
     );
     // The week as admitted: the mutated pool when the policy changes it, with the pool as submitted beside.
     let week = |object: &Value| -> Result<Value, String> {
@@ -132,11 +133,30 @@ fn run(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
+    // When the pool's nodes (pasted with their creationTimestamp) reach expireAfter, by cell of the week.
+    let expiring: Vec<Value> = NodePool::deserialize(&object)
+        .ok()
+        .and_then(|pool| {
+            let grid = heatmap::week(&pool, pool_size, zone, now).ok()?;
+            let own = expiry::own_nodes(&pool, &cluster.nodes);
+            let week = Span::new(now - MINUTES_PER_DAY, now + 8 * MINUTES_PER_DAY);
+            let cells = expiry::expiries(&pool, &own, week)
+                .into_iter()
+                .filter_map(|e| {
+                    let (day, hour) = grid.cell_of(e.at)?;
+                    Some(json!({"day": day, "hour": hour, "node": e.node}))
+                })
+                .collect();
+            Some(cells)
+        })
+        .unwrap_or_default();
     let shown = decision.to_json();
     Ok(json!({
         "verdict": shown["verdict"],
         "findings": shown["findings"],
         "changes": shown["changes"],
+        "warnings": shown["warnings"],
+        "expiring": expiring,
         "grid": grid,
         "submitted": submitted,
         "zone": zone.name(),

@@ -146,6 +146,26 @@ test("maintenance windows are outlined, and every other hour is frozen as admitt
   await page.fill("#settings", settings);
 });
 
+test("a pasted node's expiry is marked in its hour, with its name", async () => {
+  // Created 720h (expireAfter) before two days from now, on the hour: it expires in the drawn week.
+  const expires = Math.floor(Date.now() / 3600000) * 3600000 + 2 * 86400000;
+  const created = new Date(expires - 720 * 3600000).toISOString().replace(".000Z", "Z");
+  const node = `---\nkind: Node\nmetadata: {name: old-node, creationTimestamp: "${created}", ` +
+    "labels: {karpenter.sh/nodepool: general-purpose}}\n";
+  await page.fill("#nodepool", INCIDENT + node);
+  await page.click("#evaluate");
+  await page.waitForSelector("td.expiry");
+  const marked = page.locator('table[data-reason="Drifted"] td.expiry');
+  assert.equal(await marked.count(), 1);
+  assert.match(await marked.getAttribute("title"), /old-node/);
+  // Its cell is the local hour (Asia/Seoul, UTC+9, the settings' zone) two days from now.
+  const DAY = 86400000, KST = 9 * 3600000;
+  const row = Math.floor((expires + KST) / DAY) - Math.floor((Date.now() + KST) / DAY);
+  const hour = new Date(expires + KST).getUTCHours();
+  const cell = page.locator('table[data-reason="Drifted"] tbody tr').nth(row).locator("td").nth(hour);
+  assert.match(await cell.getAttribute("class"), /expiry/);
+});
+
 test("bad input is reported, not thrown, and leaves no legend or freeze box", async () => {
   await page.fill("#nodepool", "kind: Pod");
   await page.click("#evaluate");

@@ -38,6 +38,32 @@ fn main() {
         }
         evaluate_group(&read_yaml(settings_file), settings_file, dir, &cluster);
     }
+    expiry_forecast(&cluster);
+}
+
+/// The expiry forecast depends on the instant: at the outage's, as `disruption-guard check --now` runs the
+/// engine, the example cluster's nodes that will expire inside Seoul business hours.
+fn expiry_forecast(cluster: &Value) {
+    use disruption_guard_engine::admission::{self, Decision};
+    use disruption_guard_engine::kube::objects::{Cluster, manifest_objects};
+    use disruption_guard_engine::settings::Settings;
+    use disruption_guard_engine::testkit::{INCIDENT, INCIDENT_RFC3339};
+    let mut objects = Vec::new();
+    manifest_objects(cluster.clone(), &mut objects);
+    let cluster = Cluster::from_objects(&objects);
+    let settings =
+        Settings::decode(&read_yaml("examples/settings-seoul.yaml")).expect("valid settings");
+    let pool = read_yaml("examples/requests/nodepool-fixed.json")["object"].clone();
+    println!(
+        "\n=== expiry forecast of examples/requests/nodepool-fixed.json at the outage's instant ({INCIDENT_RFC3339}), as \
+         `disruption-guard check --cluster examples/cluster.yaml --now {INCIDENT_RFC3339}` gives it"
+    );
+    let decision = admission::nodepool(&pool, None, &settings, INCIDENT, Some(Ok(&cluster)));
+    if let Decision::Accept { warnings } | Decision::Mutate { warnings, .. } = decision {
+        for w in warnings {
+            println!("warning: {w}");
+        }
+    }
 }
 
 fn evaluate_group(settings: &Value, settings_file: &str, dir: &str, cluster: &Value) {

@@ -30,6 +30,14 @@ pub fn describe_local(tz: Zone, span: Span) -> String {
     }
 }
 
+/// `Fri 2026-12-25 10:12 KST`: an instant on the zone's wall clock.
+pub fn describe_local_instant(tz: Zone, minute: Minute) -> String {
+    match tz.timestamp_opt(minute.saturating_mul(60), 0).single() {
+        Some(t) => format!("{} {}", day_and_time(&t), t.offset()),
+        None => format!("minute {minute}"),
+    }
+}
+
 /// `Mon 2026-11-23 09:00`, as `%a %Y-%m-%d %H:%M` prints it, without parsing a pattern or padding
 /// through `fmt` each time (messages show many of these).
 pub fn day_and_time<T: Datelike + Timelike>(t: &T) -> String {

@@ -31,6 +31,20 @@ pub struct WeekGrid {
     pub days: Vec<Day>,
 }
 
+impl WeekGrid {
+    /// The (day, hour) cell a UTC minute falls in, on the grid's wall clock; `None` outside the week.
+    pub fn cell_of(&self, minute: Minute) -> Option<(usize, usize)> {
+        use chrono::Timelike;
+        let local = self
+            .zone
+            .timestamp_opt(minute.checked_mul(60)?, 0)
+            .single()?;
+        let first = self.days.first()?.date;
+        let day = usize::try_from((local.date_naive() - first).num_days()).ok()?;
+        (day < self.days.len()).then(|| (day, local.hour() as usize))
+    }
+}
+
 /// The seven local days starting with the one that contains `now`, at a pool size of `pool_size` nodes.
 pub fn week(pool: &NodePool, pool_size: u64, zone: Zone, now: Minute) -> Result<WeekGrid, String> {
     let first = zone

@@ -30,6 +30,9 @@ pub struct Meta {
     pub labels: Labels,
     #[serde(deserialize_with = "null_as_default")]
     pub annotations: Labels,
+    /// RFC 3339, as the API server writes it (read for Nodes only).
+    #[serde(rename = "creationTimestamp")]
+    pub creation_timestamp: Option<String>,
 }
 
 /// `null` read as the default: Go encodes a nil map or slice as `null`, and it means "none".
