@@ -211,6 +211,21 @@ EOF
   [[ "$output" == *"Warning: disruption-guard: [nodepool-expiry-forecast] spec.template.spec.expireAfter = \"${minutes}m\": 10 of the pool's 10 nodes"*'batch-01 at Wed '*' 10:'*' KST'* ]]
 }
 
+@test "a static NodePool is admitted with the outage's consolidation values, and kubectl scale down is warned about" {
+  # Karpenter never consolidates a static pool: the outage's WhenEmptyOrUnderutilized and 30s are not judged.
+  kubectl apply -f <(request_object nodepool-fixed.json | jq '.metadata.name = "static" | .spec.replicas = 30 |
+    .spec.disruption.consolidationPolicy = "WhenEmptyOrUnderutilized" | .spec.disruption.consolidateAfter = "30s"')
+  [ "$(nodepool static | jq -r .spec.disruption.consolidateAfter)" = 30s ]
+  run kubectl scale nodepool static --replicas 20
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'Warning: disruption-guard: static NodePool static: spec.replicas 30 → 20 drains 10 nodes at once'* ]]
+  [ "$(nodepool static | jq .spec.replicas)" = 20 ]
+  run kubectl scale nodepool static --replicas 18
+  [ "$status" -eq 0 ]
+  [[ "$output" != *Warning* ]]
+}
+
 @test "background audit reports the existing non-compliant objects" {
   # The audit scanner sends each existing object as a CREATE to PolicyServer's /audit endpoint.
   audit() { # audit POLICY OBJECT_JSON

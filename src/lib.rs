@@ -71,6 +71,7 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
             workload::validate(&request.request, kind, &request.settings.0, host, now)
         }
         ("autoscaling", "Scale") => match scaled_resource(payload).as_deref() {
+            Some("nodepools") => nodepool::scale(&request.request, &request.settings.0),
             Some("deployments") => {
                 workload::scale(&request.request, "Deployment", &request.settings.0, host)
             }
@@ -78,7 +79,7 @@ pub fn evaluate(payload: &[u8], host: &mut Host, now: i64) -> CallResult {
                 workload::scale(&request.request, "StatefulSet", &request.settings.0, host)
             }
             other => response::reject(format!(
-                "disruption-guard guards the scale subresource of deployments and statefulsets, not of {}; \
+                "disruption-guard guards the scale subresource of deployments, statefulsets and nodepools, not of {}; \
                  check the rules of the policy resource",
                 other.unwrap_or("an unnamed resource")
             )),

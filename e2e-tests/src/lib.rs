@@ -446,8 +446,13 @@ pub fn scale_request(kind: &str, namespace: &str, name: &str, from: i64, to: i64
                "spec": {"replicas": replicas}, "status": {"replicas": from, "selector": format!("app={name}")}})
     };
     let gvk = json!({"group": "autoscaling", "version": "v1", "kind": "Scale"});
+    let group = if kind == "NodePool" {
+        "karpenter.sh"
+    } else {
+        "apps"
+    };
     let gvr =
-        json!({"group": "apps", "version": "v1", "resource": format!("{}s", kind.to_lowercase())});
+        json!({"group": group, "version": "v1", "resource": format!("{}s", kind.to_lowercase())});
     json!({
         "uid": "e2e-scale",
         "kind": gvk, "resource": gvr, "subResource": "scale",

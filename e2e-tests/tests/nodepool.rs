@@ -232,6 +232,17 @@ fn nodes_that_will_expire_in_business_hours_are_forecast() {
     let verdict = Policy::with_cluster(&cluster).validate(&settings, &example("nodepool-fixed"));
     assert!(!verdict.accepted);
     assert!(verdict.message.unwrap().contains(&at));
+    // A host that refuses the Node list (no cluster here) leaves the forecast out, with a warning: it is
+    // advice, and a policy resource without the calculator may not declare Nodes.
+    settings["nodePools"]["expiryForecast"] = json!("warn");
+    let verdict = Policy::new().validate(&settings, &example("nodepool-fixed"));
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    assert!(
+        verdict.warnings.len() == 1
+            && verdict.warnings[0].starts_with("disruption-guard: expiry forecast skipped: "),
+        "{:?}",
+        verdict.warnings
+    );
     settings["nodePools"]["expiryForecast"] = json!("off");
     let verdict = Policy::with_cluster(&cluster).validate(&settings, &example("nodepool-fixed"));
     assert!(
@@ -239,6 +250,52 @@ fn nodes_that_will_expire_in_business_hours_are_forecast() {
         "{:?}",
         verdict.warnings
     );
+}
+
+/// A static pool (`spec.replicas`) is never consolidated, so its consolidation fields are not judged; a
+/// replica decrease, through the pool or `kubectl scale nodepool`, is admitted and warned about when it
+/// drains more nodes at once than maxBudgetNodes.
+#[test]
+fn static_pools_skip_the_consolidation_rules_and_warn_on_large_decreases() {
+    let mut static_pool = example("nodepool-incident")["object"].clone();
+    static_pool["metadata"]["name"] = json!("static");
+    static_pool["spec"]["replicas"] = json!(30);
+    static_pool["spec"]["disruption"]["budgets"] =
+        json!([{"nodes": "10%"}, {"nodes": "0", "schedule": "0 0 * * 1-5", "duration": "9h"}]);
+    let verdict = policy().validate(&seoul(), &admission_request(&static_pool, "CREATE"));
+    assert!(
+        verdict.accepted,
+        "WhenEmptyOrUnderutilized and 30s mean nothing here: {:?}",
+        verdict.message
+    );
+    assert_eq!(verdict.mutated_object, None);
+
+    let mut smaller = static_pool.clone();
+    smaller["spec"]["replicas"] = json!(20);
+    let mut update = admission_request(&smaller, "UPDATE");
+    update["oldObject"] = static_pool.clone();
+    let verdict = policy().validate(&seoul(), &update);
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    assert_eq!(verdict.warnings.len(), 1, "{:?}", verdict.warnings);
+    assert!(
+        verdict.warnings[0].starts_with(
+            "disruption-guard: static NodePool static: spec.replicas 30 → 20 drains 10 nodes at once, more than \
+             nodePools.maxBudgetNodes (10% of 30 = 3)"
+        ),
+        "{}",
+        verdict.warnings[0]
+    );
+    for (to, warned) in [(20, true), (27, false), (31, false)] {
+        let scale = e2e_tests::scale_request("NodePool", "", "static", 30, to);
+        let verdict = policy().validate(&seoul(), &scale);
+        assert!(verdict.accepted, "{to}: {:?}", verdict.message);
+        assert_eq!(
+            !verdict.warnings.is_empty(),
+            warned,
+            "{to}: {:?}",
+            verdict.warnings
+        );
+    }
 }
 
 #[test]

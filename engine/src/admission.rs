@@ -8,7 +8,9 @@ use crate::capacity;
 use crate::finding::{self, Finding, Rule};
 use crate::guards::nodepool::rules::Detail;
 use crate::guards::nodepool::years::Years;
-use crate::guards::nodepool::{expiry, mutation as nodepool_mutation, rules as nodepool_rules};
+use crate::guards::nodepool::{
+    expiry, mutation as nodepool_mutation, rules as nodepool_rules, scale as nodepool_scale,
+};
 use crate::guards::pdb::{mutation as pdb_mutation, rules as pdb_rules};
 use crate::guards::workload::{mutation as workload_mutation, rules as workload_rules};
 use crate::karpenter::nodepool::ListedNodePool;
@@ -46,6 +48,13 @@ impl Decision {
 
     /// The decision as the CLI and the browser page show it: `verdict`, `findings`, `changes`, `warnings`,
     /// and the `mutated` object when there is one.
+    /// Adds a warning to an admitted object (a rejection shows its findings alone).
+    pub fn warn(&mut self, warning: String) {
+        if let Decision::Accept { warnings } | Decision::Mutate { warnings, .. } = self {
+            warnings.push(warning);
+        }
+    }
+
     pub fn to_json(&self) -> Value {
         let none: &[String] = &[];
         let (findings, changes, warnings): (&[Finding], &[String], &[String]) = match self {
@@ -149,6 +158,14 @@ pub fn nodepool(
             .into_iter()
             .partition(|f| f.rule.only_warns());
     let mut warnings = finding::warnings(&warned);
+    // A static pool's replica decrease is drained at once, without budgets.
+    if let Some(old) = old {
+        let replicas = |pool: &Value| pool["spec"]["replicas"].as_i64();
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        if let (Some(from), Some(to)) = (replicas(old), replicas(object)) {
+            warnings.extend(nodepool_scale::decrease_warning(name, from, to, settings));
+        }
+    }
     if settings.node_pools.expiry_forecast == ExpiryForecast::Warn {
         let forecast = expiry::check(&mutated, nodes, settings, now);
         warnings.extend(finding::warnings(forecast.as_slice()));

@@ -5,4 +5,5 @@ pub mod expiry;
 pub mod freeze;
 pub mod mutation;
 pub mod rules;
+pub mod scale;
 pub mod years;

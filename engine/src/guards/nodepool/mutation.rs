@@ -47,7 +47,12 @@ pub fn mutate_with(
     // sees it, so `0s` is what "nothing written" looks like in a cluster, and is treated as omitted.
     let written = disruption.get("consolidateAfter");
     let defaulted = written.is_some_and(|v| v == DEFAULT_CONSOLIDATE_AFTER);
-    if np.inject_defaults && (written.is_none() || defaulted && np.min_consolidate_after.0.0 > 0) {
+    // A static pool (`spec.replicas`) is never consolidated: its consolidateAfter means nothing.
+    let is_static = spec.get("replicas").is_some_and(|r| !r.is_null());
+    if np.inject_defaults
+        && !is_static
+        && (written.is_none() || defaulted && np.min_consolidate_after.0.0 > 0)
+    {
         let value = np.min_consolidate_after.to_string();
         changes.push(if defaulted {
             format!(

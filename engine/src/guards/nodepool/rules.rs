@@ -73,8 +73,14 @@ pub fn check_with(
             return findings;
         }
     };
-    consolidation_policy(&pool, settings, &mut findings);
-    consolidate_after(&pool, settings, &mut findings);
+    // Karpenter never consolidates a static pool (`spec.replicas`): its scheduler and emptiness and
+    // consolidation methods skip `nodepoolutils.IsStatic` pools, and the static-capacity design says the
+    // consolidation fields are ignored there (kubernetes-sigs/karpenter designs/static-capacity.md). Drift
+    // still follows the budgets.
+    if pool.spec.replicas.is_none() {
+        consolidation_policy(&pool, settings, &mut findings);
+        consolidate_after(&pool, settings, &mut findings);
+    }
     budgets(&pool, settings, now, years, detail, &mut findings);
     findings
 }
