@@ -46,8 +46,6 @@ impl Decision {
         matches!(self, Decision::Reject { .. })
     }
 
-    /// The decision as the CLI and the browser page show it: `verdict`, `findings`, `changes`, `warnings`,
-    /// and the `mutated` object when there is one.
     /// Adds a warning to an admitted object (a rejection shows its findings alone).
     pub fn warn(&mut self, warning: String) {
         if let Decision::Accept { warnings } | Decision::Mutate { warnings, .. } = self {
@@ -55,6 +53,8 @@ impl Decision {
         }
     }
 
+    /// The decision as the CLI and the browser page show it: `verdict`, `findings`, `changes`, `warnings`,
+    /// and the `mutated` object when there is one.
     pub fn to_json(&self) -> Value {
         let none: &[String] = &[];
         let (findings, changes, warnings): (&[Finding], &[String], &[String]) = match self {

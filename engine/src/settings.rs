@@ -102,14 +102,7 @@ impl Freeze<'_> {
     pub fn brief(&self) -> String {
         match self.source {
             FreezeSource::BusinessHours(bh) => format!("{} {}-{}", bh.timezone, bh.start, bh.end),
-            FreezeSource::MaintenanceWindows(mw) => {
-                let windows: Vec<String> = mw
-                    .windows
-                    .iter()
-                    .map(|w| describe_days(&w.days, w.start, w.end))
-                    .collect();
-                format!("all but {} {}", windows.join("; "), mw.timezone)
-            }
+            FreezeSource::MaintenanceWindows(mw) => format!("all but {}", mw.describe()),
         }
     }
 
@@ -124,10 +117,12 @@ impl Freeze<'_> {
                     bh.timezone
                 )
             }
-            FreezeSource::MaintenanceWindows(_) => format!(
-                "the time outside the maintenance windows ({})",
-                self.brief().trim_start_matches("all but ")
-            ),
+            FreezeSource::MaintenanceWindows(mw) => {
+                format!(
+                    "the time outside the maintenance windows ({})",
+                    mw.describe()
+                )
+            }
         }
     }
 }
@@ -153,6 +148,16 @@ impl BusinessHours {
 }
 
 impl MaintenanceWindows {
+    /// `Sat 02:00-06:00; Wed 01:00-03:00 Europe/Berlin`.
+    pub fn describe(&self) -> String {
+        let windows: Vec<String> = self
+            .windows
+            .iter()
+            .map(|w| describe_days(&w.days, w.start, w.end))
+            .collect();
+        format!("{} {}", windows.join("; "), self.timezone)
+    }
+
     /// The windows themselves (open time), on the zone's wall clock.
     pub fn local_windows(&self) -> Vec<LocalWindow> {
         self.windows
@@ -1099,6 +1104,19 @@ mod tests {
         assert_eq!(edit_distance(&"x".repeat(65), "x"), usize::MAX);
     }
 
+    /// `json` is refused with one problem, on `path`, whose sentence contains `words`.
+    fn assert_refused_for_one_key(json: &str, path: &str, words: &str) {
+        let value: Value = serde_json::from_str(json).unwrap();
+        let problems = Settings::decode(&value).unwrap_err().0;
+        assert_eq!(problems.len(), 1, "{json}: {problems:?}");
+        assert_eq!(problems[0].path, path, "{json}");
+        assert!(
+            problems[0].message.contains(words),
+            "{json}: {}",
+            problems[0].message
+        );
+    }
+
     /// Settings that would make every object of a kind unadmittable, or a mutation write what a rule rejects:
     /// each is refused with the key and the conflict, and the nearest good value passes.
     #[test]
@@ -1157,15 +1175,7 @@ mod tests {
             ),
         ];
         for (json, path, words) in cases {
-            let value: Value = serde_json::from_str(json).unwrap();
-            let problems = Settings::decode(&value).unwrap_err().0;
-            assert_eq!(problems.len(), 1, "{json}: {problems:?}");
-            assert_eq!(problems[0].path, path, "{json}");
-            assert!(
-                problems[0].message.contains(words),
-                "{json}: {}",
-                problems[0].message
-            );
+            assert_refused_for_one_key(json, path, words);
         }
         for fine in [
             r#"{"workloads": {"minReplicas": 2, "availabilityFloor": 1}}"#,
@@ -1227,15 +1237,7 @@ mod tests {
             ),
         ];
         for (json, path, words) in cases {
-            let value: Value = serde_json::from_str(&json).unwrap();
-            let problems = Settings::decode(&value).unwrap_err().0;
-            assert_eq!(problems.len(), 1, "{json}: {problems:?}");
-            assert_eq!(problems[0].path, path, "{json}");
-            assert!(
-                problems[0].message.contains(words),
-                "{json}: {}",
-                problems[0].message
-            );
+            assert_refused_for_one_key(&json, path, words);
         }
         for fine in [
             // The same hour where clocks do not change, and a longer one where they do.
