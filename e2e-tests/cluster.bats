@@ -191,6 +191,19 @@ EOF
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *'[nodepool-capacity]'*'Deployment analytics/report-generator'* ]]
+  # A pod annotated karpenter.sh/do-not-disrupt holds batch-01 (two of the three replicas) back from
+  # voluntary drains, so no drain can break the floor (PolicyServer's pod watch may take a moment).
+  kubectl apply -f - <<EOF
+{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "log-agent", "namespace": "analytics",
+  "annotations": {"karpenter.sh/do-not-disrupt": "true"}},
+ "spec": {"nodeName": "batch-01", "containers": [{"name": "agent", "image": "registry.example/log-agent:1"}]}}
+EOF
+  for _ in $(seq 25); do
+    kubectl apply --dry-run=server -f <(request_object nodepool-batch.json) >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  kubectl apply --dry-run=server -f <(request_object nodepool-batch.json)
+  kubectl delete pod log-agent -n analytics --grace-period=0 --force
   # With a PDB that protects it, the pool is admitted.
   kubectl apply -f - <<EOF
 {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "report-generator", "namespace": "analytics"},

@@ -77,6 +77,7 @@ fn main() {
     for pods in [1_000, 10_000, 25_000] {
         all.push(cases::capacity(1_000, pods));
     }
+    all.push(cases::capacity_held(1_000, 23_000));
     all.extend(cases::hostile());
     println!(
         "| case | wasm median | wasm p99 | native median | native p99 | wasm / native | calls (wasm / native) |"

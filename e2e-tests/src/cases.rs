@@ -179,6 +179,52 @@ pub fn capacity(nodes: usize, pods: usize) -> Case {
 /// [`capacity`] with `per_namespace` workloads in each namespace (all of them in one: the shape that made
 /// the calculator match every workload against every pod).
 pub fn capacity_in_namespaces(nodes: usize, pods: usize, per_namespace: usize) -> Case {
+    let name = match per_namespace {
+        20 => format!("capacity: {nodes} nodes, {pods} pods"),
+        n => format!("capacity: {nodes} nodes, {pods} pods, {n} workloads a namespace"),
+    };
+    capacity_case(&name, capacity_cluster(nodes, pods, per_namespace))
+}
+
+/// [`capacity`] where a pod on every node holds it with `karpenter.sh/do-not-disrupt` until an hour of the
+/// week of its own, and a workload has a replica on every node: the most phases the calculator walks.
+pub fn capacity_held(nodes: usize, pods: usize) -> Case {
+    let mut cluster = capacity_cluster(nodes, pods, 20);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (y, m, d) =
+        disruption_guard_engine::calendar::civil::civil_from_days(now.div_euclid(86_400));
+    let secs = now.rem_euclid(86_400);
+    let started = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:00Z",
+        secs / 3600,
+        secs / 60 % 60
+    );
+    let mut pods = Vec::new();
+    for i in 0..nodes {
+        pods.push(json!({"metadata": {"name": format!("holder-{i}"), "namespace": "logging",
+            "annotations": {"karpenter.sh/do-not-disrupt": format!("{}h", 1 + i % 167)}},
+            "spec": {"nodeName": format!("n{i}")}, "status": {"phase": "Running", "startTime": started}}));
+        pods.push(json!({"metadata": {"name": format!("wide-{i}"), "namespace": "wide", "labels": {"app": "wide"}},
+            "spec": {"nodeName": format!("n{i}")}}));
+    }
+    cluster["Pod"]
+        .as_array_mut()
+        .into_iter()
+        .for_each(|l| l.extend(pods.clone()));
+    cluster["Deployment"].as_array_mut().into_iter().for_each(|l| {
+        l.push(json!({"metadata": {"name": "wide", "namespace": "wide"}, "spec": {"replicas": nodes,
+            "selector": {"matchLabels": {"app": "wide"}}, "template": {"metadata": {"labels": {"app": "wide"}}}}}))
+    });
+    let name = format!(
+        "capacity: {nodes} nodes, {} pods, every node held until its own hour",
+        cluster["Pod"].as_array().map_or(0, Vec::len)
+    );
+    capacity_case(&name, cluster)
+}
+
+fn capacity_cluster(nodes: usize, pods: usize, per_namespace: usize) -> Value {
     let node_list: Vec<Value> = (0..nodes)
         .map(|i| json!({"metadata": {"name": format!("n{i}"), "labels": {"karpenter.sh/nodepool": "general-purpose"}}}))
         .collect();
@@ -195,15 +241,14 @@ pub fn capacity_in_namespaces(nodes: usize, pods: usize, per_namespace: usize) -
                 "spec": {"nodeName": format!("n{}", (w * 7 + r * 13) % nodes)}}));
         }
     }
-    let cluster = json!({"Node": node_list, "Pod": pod_list, "Deployment": workloads, "PodDisruptionBudget": pdbs});
+    json!({"Node": node_list, "Pod": pod_list, "Deployment": workloads, "PodDisruptionBudget": pdbs})
+}
+
+fn capacity_case(name: &str, cluster: Value) -> Case {
     let mut settings = settings_for("Asia/Seoul");
     settings["capacity"] = json!({"enabled": true});
-    let name = match per_namespace {
-        20 => format!("capacity: {nodes} nodes, {pods} pods"),
-        n => format!("capacity: {nodes} nodes, {pods} pods, {n} workloads a namespace"),
-    };
     case(
-        &name,
+        name,
         &settings,
         &read_yaml("examples/requests/nodepool-fixed.json"),
         &Arc::new(cluster),

@@ -92,6 +92,42 @@ fn a_pdb_protects_unless_termination_grace_period_bypasses_it() {
     );
 }
 
+/// The outage's cluster with gp-01 annotated `karpenter.sh/do-not-disrupt: "true"` and a log agent on gp-02
+/// annotated `value` (no part of api-gateway: any pod holds its node).
+fn held_cluster(value: &str, started: &str) -> Value {
+    let mut c = outage_cluster(None);
+    c["Node"][0]["metadata"]["annotations"] = json!({"karpenter.sh/do-not-disrupt": "true"});
+    c["Pod"].as_array_mut().into_iter().for_each(|pods| pods.push(json!({
+        "metadata": {"name": "log-agent-x", "namespace": "logging", "annotations": {"karpenter.sh/do-not-disrupt": value}},
+        "spec": {"nodeName": "gp-02"}, "status": {"phase": "Running", "startTime": started}})));
+    c
+}
+
+#[test]
+fn nodes_that_do_not_disrupt_holds_are_not_drained() {
+    let outage = pool(json!([{"nodes": "10%"}]));
+    // gp-01 and gp-02 held: drains reach one api-gateway pod of three.
+    assert_eq!(
+        message(
+            &held_cluster("true", "2026-11-24T05:43:00Z"),
+            &json!({}),
+            &outage
+        ),
+        None
+    );
+    // A duration that lapsed long ago holds nothing: gp-02 and gp-03 may drain together.
+    let m = message(
+        &held_cluster("1h", "2020-01-01T00:00:00Z"),
+        &json!({}),
+        &outage,
+    )
+    .expect("rejected");
+    assert!(
+        m.contains("api-gateway: 3 replicas on 3 nodes (1 held by karpenter.sh/do-not-disrupt now), floor 2 (availabilityFloor 50%), worst case 1 left."),
+        "{m}"
+    );
+}
+
 #[test]
 fn the_example_batch_pool_names_the_unprotected_workload() {
     let v = Policy::with_cluster(&read_yaml("examples/cluster.yaml")).validate(

@@ -121,7 +121,7 @@ const OFFLINE: &str = "check the pool offline: `kubectl get nodepools,nodes,pods
 pub const MAX_PODS: usize = 25_000;
 
 /// The capacity calculator's input for the NodePool `pool`: its nodes (by the `karpenter.sh/nodepool`
-/// label, with their creation time for the expiry forecast) and, `with_workloads`, when it has any and the
+/// label, with their creation time for the expiry forecast and annotations for do-not-disrupt) and, `with_workloads`, when it has any and the
 /// cluster is small enough (the NodePools' `status.nodes`, a list the
 /// workload guard keeps warm with the same masks), the cluster's pods, PDBs and workloads.
 /// `list_resources_all` is the waPC operation behind the SDK's `list_all_resources`.
@@ -142,6 +142,7 @@ pub fn pool(host: &mut Host, pool: &str, with_workloads: bool) -> Result<Cluster
             "Node",
             Some(&selector),
             &[
+                "metadata.annotations",
                 "metadata.creationTimestamp",
                 "metadata.labels",
                 "metadata.name",
@@ -173,11 +174,16 @@ pub fn pool(host: &mut Host, pool: &str, with_workloads: bool) -> Result<Cluster
     let mut list_all = |api_version: &str, kind: &str, masks: &[&str]| {
         list_request(host, None, api_version, kind, None, masks)
     };
+    // Annotations, phase, start and deletion for karpenter.sh/do-not-disrupt (crate::karpenter::do_not_disrupt).
     let pod_masks = [
+        "metadata.annotations",
+        "metadata.deletionTimestamp",
         "metadata.labels",
         "metadata.name",
         "metadata.namespace",
         "spec.nodeName",
+        "status.phase",
+        "status.startTime",
     ];
     let pod_answer = list_all("v1", "Pod", &pod_masks)?;
     let pods = raw_items(&pod_answer)?;

@@ -6,15 +6,19 @@
 //! (`Underutilized`) unless the pool is `WhenEmpty` or `consolidateAfter: Never`; emptiness never evicts
 //! anything. A workload with pods on the pool loses, in the worst case, the pods on its k most-loaded pool
 //! nodes when k nodes drain together. A PDB makes the Eviction API pace those drains (graceful reasons wait),
-//! unless the pool's `terminationGracePeriod` lets a drain delete pods regardless once it runs out.
+//! unless the pool's `terminationGracePeriod` lets a drain delete pods regardless once it runs out. A node
+//! that `karpenter.sh/do-not-disrupt` holds (its own annotation, or one of its pods') is no voluntary drain's
+//! candidate while the hold lasts, except for drift when the pool sets `terminationGracePeriod`, which
+//! ignores the pods' holds.
 //!
 //! This file is the pool's side (NodePool admission, `disruption-guard check`); [`workload`] asks the same
 //! question at Deployment/StatefulSet admission, with [`placement`] for pods not yet scheduled.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::finding::{Finding, Rule};
 use crate::karpenter::budget::Timeline;
+use crate::karpenter::do_not_disrupt::{DO_NOT_DISRUPT, Hold, node_held, pod_hold};
 
 use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
 use crate::karpenter::nodepool::{NodePool, Reason, Reasons};
@@ -58,6 +62,8 @@ pub struct WorkloadRisk {
     pub replicas: u64,
     /// Pods on the pool's nodes, per node, most-loaded first.
     pub pods_per_node: Vec<u64>,
+    /// How many of those nodes `karpenter.sh/do-not-disrupt` holds at the evaluation instant.
+    pub held_nodes: u64,
     pub floor: u64,
     pub floor_source: String,
     pub protection: Protection,
@@ -65,19 +71,25 @@ pub struct WorkloadRisk {
     pub breaking_drains: Option<u64>,
     /// When the allowed drains reach `breaking_drains`.
     pub breaks: SpanSet,
+    /// The most pods the allowed drains can take at once over the week, whatever protects them.
+    pub worst: Option<WorstCase>,
+}
+
+/// The most pods of a workload that drains allowed at once can take, and those drains.
+#[derive(Clone, Debug)]
+pub struct WorstCase {
+    pub drains: Drains,
+    pub lost: u64,
 }
 
 impl WorkloadRisk {
-    /// Pods lost when the `k` most-loaded pool nodes of this workload drain together.
-    pub fn worst_lost(&self, k: u64) -> u64 {
-        self.pods_per_node
-            .iter()
-            .take(usize::try_from(k).unwrap_or(usize::MAX))
-            .sum()
+    pub fn worst_lost(&self) -> u64 {
+        self.worst.as_ref().map_or(0, |w| w.lost)
     }
 
-    pub fn remaining(&self, k: u64) -> u64 {
-        self.replicas.saturating_sub(self.worst_lost(k))
+    /// Replicas left in the worst case.
+    pub fn worst_left(&self) -> u64 {
+        self.replicas.saturating_sub(self.worst_lost())
     }
 }
 
@@ -117,28 +129,50 @@ pub fn analyze(
     settings: &Settings,
     now: Minute,
 ) -> Option<PoolReport> {
-    let pool_nodes: HashSet<&str> = cluster.pool_nodes(name).collect();
-    let n = pool_nodes.len() as u64;
+    // The pool's nodes, and what holds each back from voluntary drains.
+    let mut holds: HashMap<&str, NodeHold> = cluster
+        .pool_nodes(name)
+        .map(|node| {
+            let hold = NodeHold {
+                node: node_held(node),
+                pods: None,
+            };
+            (node.metadata.name.as_str(), hold)
+        })
+        .collect();
+    let n = holds.len() as u64;
     let horizon = Span::new(now, now + MINUTES_PER_WEEK);
     let timeline = Timeline::build(&pool.budgets(), horizon).ok()?;
-    let drains = drains(&timeline, evicting_reasons(pool), n);
+    let evicting = evicting_reasons(pool);
+    let drains = drains(&timeline, evicting, n);
 
     // Pods on this pool's nodes, by namespace.
     let mut pods_by_ns: HashMap<&str, Vec<(&crate::kube::selector::Labels, &str)>> = HashMap::new();
     for pod in &cluster.pods {
-        if let Some(node) = pod
+        let Some((node, hold)) = pod
             .spec
             .node_name
             .as_deref()
-            .filter(|node| pool_nodes.contains(node))
-        {
-            let ns = pod.metadata.namespace.as_deref().unwrap_or_default();
-            pods_by_ns
-                .entry(ns)
-                .or_default()
-                .push((&pod.metadata.labels, node));
-        }
+            .and_then(|node| holds.get_mut(node).map(|hold| (node, hold)))
+        else {
+            continue;
+        };
+        // Any active pod on the node holds it, a DaemonSet's or a bare pod's too.
+        hold.pods = hold.pods.max(pod_hold(pod, now));
+        let ns = pod.metadata.namespace.as_deref().unwrap_or_default();
+        pods_by_ns
+            .entry(ns)
+            .or_default()
+            .push((&pod.metadata.labels, node));
     }
+    let tgp = pool.spec.template.spec.termination_grace_period.clone();
+    let classes = drain_classes(
+        &timeline,
+        evicting,
+        n,
+        &drains,
+        tgp.is_some() && holds.values().any(|h| h.pods.is_some()),
+    );
     // Each namespace's pool pods indexed by label, and its PDBs: every workload is matched against the
     // pods and PDBs it can select, never against all of them.
     let mut indexed: HashMap<&str, NamespacePods> = pods_by_ns
@@ -161,14 +195,19 @@ pub fn analyze(
             n.pdbs.push(pdb);
         }
     }
-    let tgp = pool.spec.template.spec.termination_grace_period.clone();
+    let pool_side = PoolSide {
+        holds: &holds,
+        tgp: tgp.as_deref(),
+        classes: &classes,
+        horizon,
+    };
     let mut workloads = Vec::new();
     for w in &cluster.workloads {
         let ns = w.metadata.namespace.as_deref().unwrap_or_default();
         let Some(pods) = indexed.get(ns) else {
             continue;
         };
-        if let Some(risk) = workload_risk(w, pods, settings, tgp.as_deref(), &drains) {
+        if let Some(risk) = workload_risk(w, pods, settings, &pool_side) {
             workloads.push(risk);
         }
     }
@@ -185,6 +224,81 @@ pub fn analyze(
         workloads,
         safe_nodes,
     })
+}
+
+/// What holds a pool node back from voluntary drains (`karpenter.sh/do-not-disrupt`).
+#[derive(Clone, Copy, Debug, Default)]
+struct NodeHold {
+    /// The node's own annotation.
+    node: bool,
+    /// The longest of its pods' annotations.
+    pods: Option<Hold>,
+}
+
+impl NodeHold {
+    /// From which minute drains that honour (`pod_holds_apply`) or ignore the pods' holds may take the node
+    /// (`None`: never). A hold counts as lapsed from the start of the hour in which it lapses: the
+    /// calculator may see a drain up to 59 minutes early, never late, and a workload's outlook changes at
+    /// most once an hour.
+    fn free_from(self, pod_holds_apply: bool) -> Option<Minute> {
+        let hold = match (self.node, pod_holds_apply) {
+            (true, _) => Some(Hold::Always),
+            (false, true) => self.pods,
+            (false, false) => None,
+        };
+        match hold {
+            None => Some(Minute::MIN),
+            Some(Hold::Always) => None,
+            Some(Hold::Until(m)) => Some(m.div_euclid(60) * 60),
+        }
+    }
+}
+
+/// The drains of some of the evicting reasons, and whether the pods' holds stop them.
+struct DrainClass {
+    drains: Vec<Drains>,
+    pod_holds_apply: bool,
+}
+
+/// One class for all evicting reasons; two when the pool sets terminationGracePeriod and some pod holds a
+/// node: drift then picks nodes whatever their pods' holds (`NewCandidate`, eventual disruption class),
+/// consolidation does not.
+fn drain_classes(
+    timeline: &Timeline,
+    evicting: Reasons,
+    pool_size: u64,
+    all: &[Drains],
+    drift_ignores_pod_holds: bool,
+) -> Vec<DrainClass> {
+    if !drift_ignores_pod_holds {
+        return vec![DrainClass {
+            drains: all.to_vec(),
+            pod_holds_apply: true,
+        }];
+    }
+    let mut others = Reasons::default();
+    for reason in evicting.iter().filter(|r| *r != Reason::Drifted) {
+        others.insert(reason);
+    }
+    let mut classes = vec![DrainClass {
+        drains: drains(timeline, Reasons::of(&[Reason::Drifted]), pool_size),
+        pod_holds_apply: false,
+    }];
+    if !others.is_empty() {
+        classes.push(DrainClass {
+            drains: drains(timeline, others, pool_size),
+            pod_holds_apply: true,
+        });
+    }
+    classes
+}
+
+/// What every workload of the pool is judged against.
+struct PoolSide<'a> {
+    holds: &'a HashMap<&'a str, NodeHold>,
+    tgp: Option<&'a str>,
+    classes: &'a [DrainClass],
+    horizon: Span,
 }
 
 /// Per stretch of time: the most nodes any pod-evicting reason may disrupt at once, capped at the pool size.
@@ -236,8 +350,7 @@ fn workload_risk(
     w: &Workload,
     namespace: &NamespacePods,
     settings: &Settings,
-    tgp: Option<&str>,
-    drains: &[Drains],
+    pool: &PoolSide,
 ) -> Option<WorkloadRisk> {
     let selector = w.spec.selector.as_ref().filter(|s| !s.is_empty())?;
     let mut per_node: HashMap<&str, u64> = HashMap::new();
@@ -251,8 +364,11 @@ fn workload_risk(
     if replicas < u64::from(settings.workloads.min_replicas) {
         return None; // Not guarded: a single replica cannot be protected.
     }
-    let mut pods_per_node: Vec<u64> = per_node.into_values().collect();
-    pods_per_node.sort_unstable_by(|a, b| b.cmp(a));
+    let mut loads: Vec<(u64, NodeHold)> = per_node
+        .into_iter()
+        .map(|(node, pods)| (pods, pool.holds.get(node).copied().unwrap_or_default()))
+        .collect();
+    loads.sort_unstable_by_key(|load| std::cmp::Reverse(load.0));
 
     let ns = w.metadata.namespace.as_deref();
     let pdb: Option<&Pdb> = namespace
@@ -262,7 +378,7 @@ fn workload_risk(
         .filter(|p| p.selects(w.pod_labels()))
         .find(|p| p.budget().is_ok_and(|b| b.protects(replicas)));
     let (floor, floor_source) = availability_floor(pdb, replicas, settings);
-    let protection = match (pdb, tgp) {
+    let protection = match (pdb, pool.tgp) {
         (Some(p), Some(t)) => Protection::PdbBypassed {
             pdb: p.name().to_string(),
             termination_grace_period: t.to_string(),
@@ -270,29 +386,98 @@ fn workload_risk(
         (Some(p), None) => Protection::Pdb(p.name().to_string()),
         (None, _) => Protection::None,
     };
+    let start = pool.horizon.start;
     let mut risk = WorkloadRisk {
         namespace: ns.unwrap_or_default().to_string(),
         kind: w.kind.clone(),
         name: w.name().to_string(),
         replicas,
-        pods_per_node,
+        pods_per_node: loads.iter().map(|l| l.0).collect(),
+        held_nodes: loads
+            .iter()
+            .filter(|l| l.1.free_from(true).is_none_or(|m| m > start))
+            .count() as u64,
         floor,
         floor_source,
         protection,
         breaking_drains: None,
         breaks: SpanSet::new(),
+        worst: None,
     };
-    if matches!(risk.protection, Protection::Pdb(_)) {
-        return Some(risk); // Graceful drains wait for the PDB.
-    }
-    let most = risk.pods_per_node.len() as u64;
-    risk.breaking_drains = (1..=most).find(|k| risk.remaining(*k) < floor);
-    if let Some(k) = risk.breaking_drains {
-        for d in drains.iter().filter(|d| d.nodes >= k) {
-            risk.breaks.push(d.span.start, d.span.end);
-        }
+    // Graceful drains wait for a PDB: the worst case is only reported.
+    let judged = !matches!(risk.protection, Protection::Pdb(_));
+    for class in pool.classes {
+        outlook(&mut risk, &loads, class, pool.horizon, judged);
     }
     Some(risk)
+}
+
+/// Adds one drain class to `risk`: phase by phase (a phase starts at each hour in which a hold on one of
+/// the workload's nodes lapses, so at most one per hour of the week), the most-loaded nodes the drains may
+/// take, the fewest of them that break the floor, when the allowed drains reach that many (`judged`), and
+/// the worst case.
+fn outlook(
+    risk: &mut WorkloadRisk,
+    loads: &[(u64, NodeHold)],
+    class: &DrainClass,
+    horizon: Span,
+    judged: bool,
+) {
+    let free_from: Vec<Option<Minute>> = loads
+        .iter()
+        .map(|l| l.1.free_from(class.pod_holds_apply))
+        .collect();
+    let mut phases: Vec<Minute> = free_from
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&m| horizon.start < m && m < horizon.end)
+        .collect();
+    phases.push(horizon.start);
+    phases.sort_unstable();
+    phases.dedup();
+    let mut breaks = SpanSet::new();
+    for (i, &start) in phases.iter().enumerate() {
+        let end = phases.get(i + 1).copied().unwrap_or(horizon.end);
+        // lost[k]: the pods on the k most-loaded nodes that drains may take in this phase.
+        let mut lost = vec![0u64];
+        for (pods, _) in loads
+            .iter()
+            .zip(&free_from)
+            .filter(|(_, free)| free.is_some_and(|m| m <= start))
+            .map(|(load, _)| load)
+        {
+            lost.push(lost.last().copied().unwrap_or(0).saturating_add(*pods));
+        }
+        let breaking = (1..lost.len())
+            .find(|&k| risk.replicas.saturating_sub(lost[k]) < risk.floor)
+            .map(|k| k as u64);
+        if judged && let Some(k) = breaking {
+            risk.breaking_drains = Some(risk.breaking_drains.map_or(k, |b| b.min(k)));
+        }
+        let first = class.drains.partition_point(|d| d.span.end <= start);
+        for d in class.drains[first..]
+            .iter()
+            .take_while(|d| d.span.start < end)
+        {
+            let taken = usize::try_from(d.nodes).map_or(lost.len() - 1, |k| k.min(lost.len() - 1));
+            let lost = lost[taken];
+            if risk
+                .worst
+                .as_ref()
+                .is_none_or(|w| (lost, d.nodes) > (w.lost, w.drains.nodes))
+            {
+                risk.worst = Some(WorstCase {
+                    drains: d.clone(),
+                    lost,
+                });
+            }
+            if judged && breaking.is_some_and(|k| d.nodes >= k) {
+                breaks.push(d.span.start.max(start), d.span.end.min(end));
+            }
+        }
+    }
+    risk.breaks = risk.breaks.union(&breaks);
 }
 
 /// One `nodepool-capacity` finding per workload whose floor the allowed drains can break, with the
@@ -304,12 +489,7 @@ pub fn findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for w in report.workloads.iter().filter(|w| !w.breaks.is_empty()) {
-        let Some(worst) = report
-            .drains
-            .iter()
-            .filter(|d| w.breaks.overlaps(d.span))
-            .max_by_key(|d| d.nodes)
-        else {
+        let Some(worst) = w.worst.as_ref().map(|w| &w.drains) else {
             continue;
         };
         let k = worst.nodes;
@@ -325,6 +505,10 @@ pub fn findings(
             None => format!("no budget (unbounded) of {} nodes", report.nodes),
         };
         let when = crate::calendar::wording::describe_when(&w.breaks, report.horizon, local);
+        let held = match w.held_nodes {
+            0 => String::new(),
+            n => format!(" ({n} held by {DO_NOT_DISRUPT} now)"),
+        };
         let bypass = match &w.protection {
             Protection::PdbBypassed {
                 pdb,
@@ -351,7 +535,7 @@ pub fn findings(
         out.push(
             Finding::new(Rule::NodePoolCapacity, "spec.disruption.budgets", format!("{} {}/{}", w.kind, w.namespace, w.name))
                 .problem(format!(
-                    "{budget} = {k} concurrent drain{} ({}, {when}); {}: {} replicas on {} nodes, floor {} ({}), worst case {} left.{bypass}",
+                    "{budget} = {k} concurrent drain{} ({}, {when}); {}: {} replicas on {} nodes{held}, floor {} ({}), worst case {} left.{bypass}",
                     if k == 1 { "" } else { "s" },
                     worst.reasons.names(),
                     w.name,
@@ -359,7 +543,7 @@ pub fn findings(
                     w.pods_per_node.len(),
                     w.floor,
                     w.floor_source,
-                    w.remaining(k),
+                    w.worst_left(),
                 ))
                 .fix(fix),
         );
@@ -369,7 +553,7 @@ pub fn findings(
 
 /// The report as data for programs (the CLI's `--output json`, the browser page): per reason, the allowed
 /// concurrent drains for each interval of the week and whether it evicts pods; per workload, replicas,
-/// placement, floor, protection, margin and the intervals (UTC, and local when business hours or maintenance windows are set)
+/// placement, nodes held by do-not-disrupt, floor, protection, margin and the intervals (UTC, and local when business hours or maintenance windows are set)
 /// where the floor breaks; and the forceful methods, which no budget limits.
 pub fn report_json(report: &PoolReport, pool: &NodePool, settings: &Settings) -> serde_json::Value {
     use serde_json::json;
@@ -415,8 +599,9 @@ pub fn report_json(report: &PoolReport, pool: &NodePool, settings: &Settings) ->
             json!({
                 "namespace": w.namespace, "kind": w.kind, "name": w.name, "replicas": w.replicas,
                 "podsPerPoolNode": w.pods_per_node, "floor": w.floor, "floorSource": w.floor_source,
-                "protection": protection, "maxConcurrentDrains": k, "worstCaseLost": w.worst_lost(k),
-                "margin": w.remaining(k) as i64 - w.floor as i64, "breakingDrains": w.breaking_drains,
+                "protection": protection, "maxConcurrentDrains": k, "heldNodes": w.held_nodes,
+                "worstCaseLost": w.worst_lost(), "margin": w.worst_left() as i64 - w.floor as i64,
+                "breakingDrains": w.breaking_drains,
                 "breaks": w.breaks.spans().iter().map(|s| interval(*s)).collect::<Vec<_>>(),
             })
         })
@@ -587,7 +772,7 @@ mod tests {
             (3, vec![1, 1, 1], 2)
         );
         assert_eq!(api.breaking_drains, Some(2), "two drains leave 1 < floor 2");
-        assert_eq!(api.remaining(3), 0, "worst case 0 left");
+        assert_eq!(api.worst_left(), 0, "worst case 0 left");
         assert_eq!(api.breaks.total(), MINUTES_PER_WEEK, "all week");
         assert_eq!(r.safe_nodes, Some(1));
     }
@@ -665,6 +850,98 @@ mod tests {
         assert!(f[0].fix.contains("nodes to \"1\" or lower"), "{}", f[0].fix);
     }
 
+    /// The outage's cluster with gp-01 held by its own annotation and a log agent on gp-02 (not part of
+    /// api-gateway) annotated `pod_value`, started an hour before the incident.
+    fn held_cluster(pod_value: &str, phase: &str) -> Cluster {
+        let mut c = outage_cluster(None);
+        c.nodes[0]
+            .metadata
+            .annotations
+            .insert(DO_NOT_DISRUPT.into(), "true".into());
+        c.pods.push(
+            Pod::deserialize(
+                &json!({"metadata": {"name": "log-agent-x", "namespace": "logging",
+                "annotations": {DO_NOT_DISRUPT: pod_value}}, "spec": {"nodeName": "gp-02"},
+                "status": {"phase": phase, "startTime": "2026-11-24T05:43:00Z"}}),
+            )
+            .unwrap(),
+        );
+        c
+    }
+
+    fn analyze_held(p: &NodePool, cluster: &Cluster) -> PoolReport {
+        analyze(p, "general-purpose", cluster, &Settings::default(), NOW).unwrap()
+    }
+
+    #[test]
+    fn nodes_held_by_do_not_disrupt_are_no_drain_candidates() {
+        let p = pool(json!([{"nodes": "10%"}]), None);
+        // gp-01 and gp-02 held all week: drains reach only gp-03, one api-gateway pod of three.
+        let r = analyze_held(&p, &held_cluster("true", "Running"));
+        let api = &r.workloads[0];
+        assert_eq!(api.held_nodes, 2);
+        assert_eq!((api.breaking_drains, api.worst_left()), (None, 2));
+        assert!(api.breaks.is_empty());
+        assert!(findings(&r, &p.budgets(), None).is_empty());
+        // A finished or invalid pod annotation holds nothing: gp-02 drains again and two drains break the floor.
+        for (value, phase) in [("true", "Succeeded"), ("1d", "Running"), ("30m", "Running")] {
+            let r = analyze_held(&p, &held_cluster(value, phase));
+            let api = &r.workloads[0];
+            assert_eq!(api.held_nodes, 1, "{value} {phase}");
+            assert_eq!(api.breaking_drains, Some(2), "{value} {phase}");
+            assert_eq!(api.breaks.total(), MINUTES_PER_WEEK, "{value} {phase}");
+            let f = findings(&r, &p.budgets(), None);
+            assert!(
+                f[0].problem.contains(
+                    "3 replicas on 3 nodes (1 held by karpenter.sh/do-not-disrupt now), floor 2 (availabilityFloor 50%), worst case 1 left"
+                ),
+                "{}",
+                f[0]
+            );
+        }
+    }
+
+    #[test]
+    fn a_duration_holds_until_the_hour_in_which_it_lapses() {
+        let p = pool(json!([{"nodes": "10%"}]), None);
+        // Started 05:43 + 4h: held until 09:43 UTC, counted from 09:00 (137 minutes after 06:43).
+        let r = analyze_held(&p, &held_cluster("4h", "Running"));
+        let api = &r.workloads[0];
+        assert_eq!(api.held_nodes, 2);
+        assert_eq!(api.breaking_drains, Some(2));
+        assert_eq!(
+            api.breaks.spans(),
+            [Span::new(NOW + 137, NOW + MINUTES_PER_WEEK)]
+        );
+        assert_eq!(api.worst_left(), 1, "gp-01 stays held");
+    }
+
+    #[test]
+    fn drift_with_termination_grace_period_ignores_the_pods_holds_not_the_nodes() {
+        let p = pool(
+            json!([{"nodes": "10%", "reasons": ["Drifted"]}, {"nodes": "1", "reasons": ["Underutilized"]}]),
+            Some("1h"),
+        );
+        let r = analyze_held(&p, &held_cluster("true", "Running"));
+        let api = &r.workloads[0];
+        // Drift may take gp-02 and gp-03 (the log agent's hold does not count), never gp-01.
+        assert_eq!(api.breaking_drains, Some(2));
+        assert_eq!(api.breaks.total(), MINUTES_PER_WEEK);
+        let worst = api.worst.as_ref().unwrap();
+        assert_eq!(
+            (worst.drains.reasons, worst.lost),
+            (Reasons::of(&[Reason::Drifted]), 2)
+        );
+        // Without terminationGracePeriod drift honours it too: only gp-03 is left to drain.
+        let p = pool(
+            json!([{"nodes": "10%", "reasons": ["Drifted"]}, {"nodes": "1", "reasons": ["Underutilized"]}]),
+            None,
+        );
+        let r = analyze_held(&p, &held_cluster("true", "Running"));
+        assert!(r.workloads[0].breaks.is_empty());
+        assert_eq!(r.workloads[0].worst_lost(), 1);
+    }
+
     fn batch_pool(nodes: u64, tgp: Option<&str>) -> ListedNodePool {
         let mut p = json!({"metadata": {"name": "batch"}, "spec": {"template": {"spec": {}},
             "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "5m", "budgets": [{"nodes": "10%"}]}},
@@ -729,6 +1006,38 @@ mod tests {
         assert_eq!(
             deployment_findings(&packed, &[batch_pool(10, Some("1h"))], &with_pdb, &s).len(),
             1
+        );
+    }
+
+    #[test]
+    fn pods_that_always_hold_their_nodes_are_drained_only_by_drift_with_a_grace_period() {
+        let ns = crate::kube::objects::Namespace::default();
+        let s = Settings::default();
+        let consolidating = |tgp| {
+            let mut p = batch_pool(10, tgp);
+            p.pool
+                .spec
+                .disruption
+                .as_mut()
+                .unwrap()
+                .consolidation_policy = Some("WhenEmptyOrUnderutilized".into());
+            p
+        };
+        let mut held = deployment(json!({"nodeSelector": {NODEPOOL_LABEL: "batch"}}));
+        held["spec"]["template"]["metadata"]["annotations"] = json!({DO_NOT_DISRUPT: "true"});
+        assert!(deployment_findings(&held, &[consolidating(None)], &ns, &s).is_empty());
+        let f = deployment_findings(&held, &[consolidating(Some("1h"))], &ns, &s);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].problem.contains("(Drifted, at all times)"), "{}", f[0]);
+        // A duration protects only each pod's start: the pods count as drainable.
+        held["spec"]["template"]["metadata"]["annotations"] = json!({DO_NOT_DISRUPT: "30m"});
+        let f = deployment_findings(&held, &[consolidating(None)], &ns, &s);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].problem
+                .contains("(Underutilized, Drifted, at all times)"),
+            "{}",
+            f[0]
         );
     }
 

@@ -5,13 +5,17 @@ use super::{availability_floor, drains, evicting_reasons};
 use crate::calendar::spans::{MINUTES_PER_WEEK, Minute, Span, SpanSet};
 use crate::finding::{Finding, Rule};
 use crate::karpenter::budget::Timeline;
+use crate::karpenter::do_not_disrupt::{DO_NOT_DISRUPT, PodValue, pod_value};
 use crate::karpenter::nodepool::ListedNodePool;
+use crate::karpenter::nodepool::{Reason, Reasons};
 use crate::kube::objects::Workload;
 use crate::settings::Settings;
 
 /// The calculator at workload admission: for each NodePool the workload can land on (`pools` as returned by
 /// the NodePool list; its size is `status.nodes`), can the drains its budgets allow take the workload below
-/// its floor, given how its pods may be placed? `w` is `object` as [read](Workload::read).
+/// its floor, given how its pods may be placed? `w` is `object` as [read](Workload::read). Pods annotated
+/// `karpenter.sh/do-not-disrupt: "true"` keep their nodes from consolidation and from drift without
+/// terminationGracePeriod; a duration protects only each pod's start and is not counted.
 pub fn workload_findings(
     object: &serde_json::Value,
     w: &Workload,
@@ -25,6 +29,13 @@ pub fn workload_findings(
         return Vec::new();
     }
     let placement = Placement::of(object, w.pod_labels());
+    let held = w
+        .spec
+        .template
+        .metadata
+        .annotations
+        .get(DO_NOT_DISRUPT)
+        .is_some_and(|v| pod_value(v) == PodValue::Always);
     let pdb = ns
         .pdbs
         .iter()
@@ -41,11 +52,17 @@ pub fn workload_findings(
         if pdb.is_some() && tgp.is_none() {
             continue; // Graceful drains wait for the PDB.
         }
+        // Pods that always hold their nodes: only drift with terminationGracePeriod takes those nodes.
+        let reasons = match (held, &tgp) {
+            (false, _) => evicting_reasons(pool),
+            (true, Some(_)) => Reasons::of(&[Reason::Drifted]),
+            (true, None) => continue,
+        };
         let Ok(timeline) = Timeline::build(&pool.budgets(), Span::new(now, now + MINUTES_PER_WEEK))
         else {
             continue;
         };
-        let drains = drains(&timeline, evicting_reasons(pool), size);
+        let drains = drains(&timeline, reasons, size);
         let per_node = placement.per_node(replicas, size).max(1);
         let (floor, mut source) = availability_floor(pdb, replicas, settings);
         if pdb.is_some() {

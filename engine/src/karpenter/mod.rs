@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod crd;
 pub mod cron;
+pub mod do_not_disrupt;
 pub mod duration;
 pub mod heatmap;
 pub mod nodepool;

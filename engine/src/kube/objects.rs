@@ -33,6 +33,9 @@ pub struct Meta {
     /// RFC 3339, as the API server writes it (read for Nodes only).
     #[serde(rename = "creationTimestamp")]
     pub creation_timestamp: Option<String>,
+    /// Set once the object is being deleted (read for Pods only).
+    #[serde(rename = "deletionTimestamp")]
+    pub deletion_timestamp: Option<String>,
 }
 
 /// `null` read as the default: Go encodes a nil map or slice as `null`, and it means "none".
@@ -288,6 +291,16 @@ impl Hpa {
 pub struct Pod {
     pub metadata: Meta,
     pub spec: PodPlacement,
+    pub status: PodStatus,
+}
+
+/// What Karpenter reads of a pod's status for `karpenter.sh/do-not-disrupt`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodStatus {
+    pub phase: Option<String>,
+    /// RFC 3339.
+    pub start_time: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -337,17 +350,14 @@ pub struct Scaled {
 }
 
 impl Cluster {
-    /// The names of NodePool `pool`'s nodes (by their `karpenter.sh/nodepool` label).
-    pub fn pool_nodes<'a>(&'a self, pool: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.nodes
-            .iter()
-            .filter(move |n| {
-                n.metadata
-                    .labels
-                    .get(NODEPOOL_LABEL)
-                    .is_some_and(|p| p == pool)
-            })
-            .map(|n| n.metadata.name.as_str())
+    /// NodePool `pool`'s nodes (by their `karpenter.sh/nodepool` label).
+    pub fn pool_nodes<'a>(&'a self, pool: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.nodes.iter().filter(move |n| {
+            n.metadata
+                .labels
+                .get(NODEPOOL_LABEL)
+                .is_some_and(|p| p == pool)
+        })
     }
 
     /// A cluster from manifests: Nodes, Pods, Deployments, StatefulSets, PDBs and HPAs among `objects`

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::finding::{Finding, Rule};
-use crate::karpenter::duration::go_duration_nanos;
+use crate::karpenter::do_not_disrupt::{DO_NOT_DISRUPT, PodValue, pod_value};
 use crate::kube::int_or_percent::IntOrPercent;
 use crate::kube::objects::{Namespace, Pdb, Replicas, Workload};
 use crate::settings::Settings;
@@ -190,7 +190,6 @@ fn floor_value(settings: &Settings, replicas: u64) -> String {
     }
 }
 
-const DO_NOT_DISRUPT: &str = "karpenter.sh/do-not-disrupt";
 const DO_NOT_EVICT: &str = "karpenter.sh/do-not-evict";
 
 fn annotations(w: &Workload, settings: &Settings, warnings: &mut Vec<Finding>) {
@@ -199,10 +198,8 @@ fn annotations(w: &Workload, settings: &Settings, warnings: &mut Vec<Finding>) {
     // Karpenter v1.12+ (`IsDoNotDisruptActive`): "true" always; a positive Go duration for that long after
     // the pod's start; anything else is ignored (earlier versions honour only "true").
     let do_not_disrupt = annotations.get(DO_NOT_DISRUPT);
-    let duration = do_not_disrupt.and_then(|v| go_duration_nanos(v));
     if let Some(value) = do_not_disrupt
-        && value != "true"
-        && duration.is_none_or(|nanos| nanos <= 0)
+        && pod_value(value) == PodValue::Ignored
     {
         warnings.push(
             Finding::new(Rule::WorkloadDoNotDisrupt, path(DO_NOT_DISRUPT), format!("{value:?}"))
