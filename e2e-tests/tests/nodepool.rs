@@ -363,3 +363,40 @@ fn a_rejection_ends_with_the_links_of_the_rules_it_names() {
     }
     assert!(last.starts_with("Rules: "), "{last}");
 }
+
+/// A disruption block without consolidateAfter: required by Karpenter v1.14.1's CRD, `0s` after it.
+#[test]
+fn an_absent_consolidate_after_is_judged_as_the_newer_default_0s() {
+    let mut request = example("nodepool-fixed");
+    let disruption = request["object"]["spec"]["disruption"]
+        .as_object_mut()
+        .unwrap();
+    disruption.remove("consolidateAfter");
+    // The mutation writes the minimum, so an API server with v1.14.1's CRD stores the pool.
+    let verdict = policy().validate(&seoul(), &request);
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    let mutated = verdict.mutated_object.expect("mutated");
+    assert_eq!(mutated["spec"]["disruption"]["consolidateAfter"], "5m");
+    // Without the mutation, the 0s is judged like any other; the CRD is not blamed.
+    let mut settings = seoul();
+    settings["nodePools"]["injectDefaults"] = json!(false);
+    let verdict = policy().validate(&settings, &request);
+    let message = verdict.message.unwrap_or_default();
+    assert!(!verdict.accepted);
+    assert!(
+        message.contains("[nodepool-consolidate-after] spec.disruption.consolidateAfter = (absent: Karpenter after v1.14.1 defaults it to \"0s\")"),
+        "{message}"
+    );
+    assert!(!message.contains("[nodepool-crd-schema]"), "{message}");
+    // Allowed by the settings, it only warns that v1.14.1's CRD requires the field.
+    settings["nodePools"]["minConsolidateAfter"] = json!("0s");
+    let verdict = policy().validate(&settings, &request);
+    assert!(verdict.accepted, "{:?}", verdict.message);
+    assert!(
+        verdict.warnings.iter().any(|w| w.contains(
+            "[nodepool-crd-newer-karpenter] spec.disruption.consolidateAfter = (absent): Karpenter v1.14.1's NodePool CRD"
+        )),
+        "{:?}",
+        verdict.warnings
+    );
+}

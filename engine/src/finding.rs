@@ -14,6 +14,7 @@ pub const RULES_URL: &str =
 pub enum Rule {
     CrdSchema,
     CrdUnknownField,
+    CrdNewerKarpenter,
     ScheduleUnparsable,
     ScheduleNeverFires,
     ConsolidationPolicyNotAllowed,
@@ -43,9 +44,10 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 29] = [
         Rule::CrdSchema,
         Rule::CrdUnknownField,
+        Rule::CrdNewerKarpenter,
         Rule::ScheduleUnparsable,
         Rule::ScheduleNeverFires,
         Rule::ConsolidationPolicyNotAllowed,
@@ -81,13 +83,14 @@ impl Rule {
 
     /// Rules that warn and never reject: what they find may be right for a newer Karpenter.
     pub fn only_warns(self) -> bool {
-        matches!(self, Rule::CrdUnknownField)
+        matches!(self, Rule::CrdUnknownField | Rule::CrdNewerKarpenter)
     }
 
     pub fn id(self) -> &'static str {
         match self {
             Rule::CrdSchema => "nodepool-crd-schema",
             Rule::CrdUnknownField => "nodepool-crd-unknown-field",
+            Rule::CrdNewerKarpenter => "nodepool-crd-newer-karpenter",
             Rule::ScheduleUnparsable => "nodepool-schedule-unparsable",
             Rule::ScheduleNeverFires => "nodepool-schedule-never-fires",
             Rule::ConsolidationPolicyNotAllowed => "nodepool-consolidation-policy",

@@ -113,7 +113,7 @@ impl PoolReport {
 /// Which reasons evict pods in this pool.
 pub fn evicting_reasons(pool: &NodePool) -> Reasons {
     let mut reasons = Reasons::of(&[Reason::Drifted]);
-    let consolidates = pool.consolidate_after() != Some("Never");
+    let consolidates = pool.consolidate_after() != "Never";
     if consolidates && pool.consolidation_policy() != "WhenEmpty" {
         reasons.insert(Reason::Underutilized);
     }

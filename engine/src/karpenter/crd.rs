@@ -84,7 +84,8 @@ struct Walker {
     findings: Vec<Finding>,
     /// Findings beyond [`MAX_FINDINGS`], counted.
     omitted: usize,
-    /// Fields the CRD does not define, kept apart (they warn) and capped the same way.
+    /// What only warns (fields the CRD does not define, what only a newer Karpenter accepts), kept apart
+    /// and capped the same way.
     unknown: Vec<Finding>,
     unknown_omitted: usize,
 }
@@ -409,12 +410,25 @@ impl Walker {
             path,
             &["budgets", "consolidateAfter", "consolidationPolicy"],
         );
-        self.required(
-            d,
-            "consolidateAfter",
-            path,
-            "add consolidateAfter (e.g. 5m); it is required whenever a disruption block is written",
-        );
+        if get(d, "consolidateAfter").is_none() {
+            // Required up to v1.14.1; Karpenter's main branch after it defaults the field to 0s
+            // (kubernetes-sigs/karpenter#3220), so a pool written for it only warns here, and
+            // nodepool-consolidate-after judges the 0s. One finding at most, beside the capped unknown fields.
+            self.unknown.push(
+                Finding::new(
+                    Rule::CrdNewerKarpenter,
+                    "spec.disruption.consolidateAfter",
+                    "(absent)",
+                )
+                .problem(format!(
+                    "Karpenter {KARPENTER_VERSION}'s NodePool CRD, the version this policy knows, requires \
+                     consolidateAfter whenever a disruption block is written: an API server with that CRD \
+                     refuses this pool unless a mutation writes it. Karpenter after {KARPENTER_VERSION} \
+                     defaults it to 0s."
+                ))
+                .fix("write spec.disruption.consolidateAfter (e.g. 5m, or Never)"),
+            );
+        }
         self.pattern(
             d,
             "consolidateAfter",
@@ -869,7 +883,6 @@ mod tests {
         assert_eq!(
             paths(&v),
             [
-                "spec.disruption.consolidateAfter",
                 "spec.disruption.consolidationPolicy",
                 "spec.disruption.budgets[0].nodes",
                 "spec.disruption.budgets[1]",
@@ -877,15 +890,25 @@ mod tests {
                 "spec.disruption.budgets[2].reasons[2]",
                 "spec.limits.cpu",
                 "spec.weight",
-                // Unknown fields last: they only warn.
+                // Unknown fields and what only a newer Karpenter accepts last: they only warn.
                 "spec.disruption.expireAfter",
+                "spec.disruption.consolidateAfter",
             ]
         );
         let all = validate(&v, None);
-        assert!(all[2].fix.contains("quote the value"), "{}", all[2]);
-        let (refused, unknown) = all.split_at(all.len() - 1);
+        assert!(all[1].fix.contains("quote the value"), "{}", all[1]);
+        let (refused, unknown) = all.split_at(all.len() - 2);
         assert!(refused.iter().all(|f| f.rule == Rule::CrdSchema));
         assert_eq!(unknown[0].rule, Rule::CrdUnknownField);
+        assert_eq!(unknown[1].rule, Rule::CrdNewerKarpenter);
+        assert!(
+            unknown[1].problem.contains("requires consolidateAfter")
+                && unknown[1]
+                    .problem
+                    .contains("after v1.14.1 defaults it to 0s"),
+            "{}",
+            unknown[1]
+        );
         assert!(unknown[0].fix.contains("spec.template.spec.expireAfter"));
         assert!(
             unknown[0]
@@ -898,7 +921,7 @@ mod tests {
     /// from the CRD's refusals, which keep their own room.
     #[test]
     fn unknown_fields_are_counted_apart_from_refusals() {
-        let mut v = pool(json!({"weight": 101}));
+        let mut v = pool(json!({"weight": 101, "disruption": {"consolidateAfter": "5m"}}));
         for i in 0..100_000 {
             v["spec"]["disruption"][format!("newField{i}")] = json!(i);
         }

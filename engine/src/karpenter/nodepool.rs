@@ -207,12 +207,14 @@ impl NodePool {
             .unwrap_or(DEFAULT_CONSOLIDATION_POLICY)
     }
 
-    /// `None` when a `disruption` block is given without the (required) field.
-    pub fn consolidate_after(&self) -> Option<&str> {
-        match &self.spec.disruption {
-            None => Some(DEFAULT_CONSOLIDATE_AFTER),
-            Some(d) => d.consolidate_after.as_deref(),
-        }
+    /// `0s` when absent: the CRD's default for an omitted disruption block, and (after v1.14.1, which
+    /// requires it in a written block) Karpenter's default for the omitted field.
+    pub fn consolidate_after(&self) -> &str {
+        self.spec
+            .disruption
+            .as_ref()
+            .and_then(|d| d.consolidate_after.as_deref())
+            .unwrap_or(DEFAULT_CONSOLIDATE_AFTER)
     }
 
     /// Absent `budgets` default to `[{nodes: "10%"}]`; an explicit `[]` stays empty (unbounded).
@@ -301,7 +303,7 @@ mod tests {
     fn absent_fields_take_the_crd_defaults() {
         let p = with_spec(json!({"template": {}}));
         assert_eq!(p.consolidation_policy(), "WhenEmptyOrUnderutilized");
-        assert_eq!(p.consolidate_after(), Some("0s"));
+        assert_eq!(p.consolidate_after(), "0s");
         let budgets = p.budgets();
         assert_eq!(budgets.len(), 1);
         assert_eq!(budgets[0].nodes(), Some(IntOrPercent::Percent(10)));
@@ -319,8 +321,8 @@ mod tests {
         let p = with_spec(json!({"disruption": {}}));
         assert_eq!(
             p.consolidate_after(),
-            None,
-            "required inside a disruption block"
+            "0s",
+            "required inside a disruption block up to v1.14.1, 0s after"
         );
     }
 

@@ -132,21 +132,28 @@ fn consolidation_policy(pool: &NodePool, settings: &Settings, out: &mut Vec<Find
 
 fn consolidate_after(pool: &NodePool, settings: &Settings, out: &mut Vec<Finding>) {
     let min = settings.node_pools.min_consolidate_after.0;
-    let Some(value) = pool.consolidate_after() else {
-        return;
-    };
+    let value = pool.consolidate_after();
     let Some(after) = Seconds::parse(value) else {
         return;
     }; // "Never" or CRD-invalid.
     if after >= min {
         return;
     }
-    let written = pool.spec.disruption.is_some();
+    let shown = match &pool.spec.disruption {
+        None => format!("(absent: the CRD defaults it to {value:?})"),
+        Some(d) if d.consolidate_after.is_none() => {
+            format!(
+                "(absent: Karpenter after {} defaults it to {value:?})",
+                crd::KARPENTER_VERSION
+            )
+        }
+        Some(_) => format!("{value:?}"),
+    };
     out.push(
         Finding::new(
             Rule::ConsolidateAfterTooShort,
             "spec.disruption.consolidateAfter",
-            if written { format!("{value:?}") } else { format!("(absent: the CRD defaults it to {value:?})") },
+            shown,
         )
         .problem(format!(
             "Karpenter may start draining a node {after} after its last pod change, below the minimum {min}: \
