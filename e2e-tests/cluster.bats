@@ -265,3 +265,25 @@ EOF
   [ "$(echo "$app" | jq .response.allowed)" = false ]
   [[ "$(echo "$app" | jq -r .response.status.message)" == *'[workload-missing-pdb]'* ]]
 }
+
+@test "disruption-guard fix over a snapshot writes the PDBs the cluster lacks, and the policy admits them" {
+  snapshot="$BATS_TEST_TMPDIR/snapshot.json"
+  kubectl get deployments,statefulsets,poddisruptionbudgets,horizontalpodautoscalers -A -o json > "$snapshot"
+  # The workload and PDB guards' settings, as policies/ gives them.
+  settings="$BATS_TEST_TMPDIR/settings.json"
+  jq -n '{workloads: {minReplicas: 2, availabilityFloor: "50%"}, pdbs: {unhealthyPodEvictionPolicy: "AlwaysAllow"}}' > "$settings"
+  # legacy-app predates the policy and has no PDB: a change of its replicas is denied.
+  run kubectl patch deployment legacy-app -n shop --type merge -p '{"spec":{"replicas":4}}'
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'[workload-missing-pdb]'* ]]
+  cargo run -q -p disruption-guard-cli -- fix --cluster "$snapshot" --settings "$settings" --output - > "$BATS_TEST_TMPDIR/pdbs.yaml"
+  cat "$BATS_TEST_TMPDIR/pdbs.yaml"
+  run kubectl apply -f "$BATS_TEST_TMPDIR/pdbs.yaml"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'poddisruptionbudget.policy/legacy-app created'* ]]
+  kubectl patch deployment legacy-app -n shop --type merge -p '{"spec":{"replicas":4}}'
+  # Run again on a fresh snapshot, fix has nothing left to write.
+  kubectl get deployments,statefulsets,poddisruptionbudgets,horizontalpodautoscalers -A -o json > "$snapshot"
+  cargo run -q -p disruption-guard-cli -- fix --cluster "$snapshot" --settings "$settings" --output - --dry-run > /dev/null
+}

@@ -1,5 +1,6 @@
 //! `disruption-guard`: the policy's engine on the command line, for CI pipelines and people.
 
+mod fix;
 mod manifests;
 mod settings_file;
 
@@ -42,6 +43,7 @@ enum Command {
     /// nodepools,nodes,pods,pdb,deploy,sts,hpa -A -o json` snapshot), are the cluster they are checked against. Exits 1 when anything is rejected, 2 when nothing could be
     /// checked (bad input, or no object of those kinds).
     Check {
+        /// Manifest files or directories (read recursively: .yaml, .yml, .json).
         files: Vec<PathBuf>,
         /// A cluster snapshot or manifests to check against, not to check (repeatable). An object in FILES
         /// replaces the snapshot's object of the same kind, namespace and name.
@@ -95,6 +97,32 @@ enum Command {
         /// Reasons to freeze (default: all).
         #[arg(long, value_delimiter = ',')]
         reasons: Vec<String>,
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Write what the policy would otherwise reject for: a PodDisruptionBudget for every replicated Deployment
+    /// and StatefulSet that none covers (HPA minReplicas counted, never one that blocks drains), and per
+    /// NodePool a JSON patch that adds the budgets and consolidateAfter the mutation injects. New files beside
+    /// the manifests; never a change to a value already written. Prints a summary table.
+    Fix {
+        /// Manifest files or directories (read recursively).
+        paths: Vec<PathBuf>,
+        /// A cluster snapshot (`kubectl get nodepools,pdb,deploy,sts,hpa -A -o json`): the context the
+        /// manifests are fixed in, or, without PATHS, what is fixed (repeatable).
+        #[arg(long = "cluster", value_name = "FILE")]
+        clusters: Vec<PathBuf>,
+        #[arg(long)]
+        settings: Option<PathBuf>,
+        /// Write the files into DIR instead (PDBs under DIR/<namespace>/), or `-` for one YAML stream on
+        /// stdout (the summary then goes to stderr).
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Write nothing: print the summary and exit 1 if anything would be written (a CI gate).
+        #[arg(long)]
+        dry_run: bool,
+        /// Add the written files to the nearest kustomization.yaml (`resources`, and `patches` for NodePools).
+        #[arg(long)]
+        kustomization: bool,
         #[arg(long)]
         now: Option<String>,
     },
@@ -160,6 +188,24 @@ fn main() -> ExitCode {
             };
             settings.and_then(|s| freeze(&mut buf, &s, &reasons, now))
         }
+        Command::Fix {
+            paths,
+            clusters,
+            settings,
+            output,
+            dry_run,
+            kustomization,
+            now,
+        } => run_fix(
+            &mut buf,
+            paths,
+            clusters,
+            settings,
+            output,
+            dry_run,
+            kustomization,
+            now,
+        ),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), buf.as_bytes());
     match result {
@@ -169,6 +215,41 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_fix(
+    buf: &mut String,
+    paths: Vec<PathBuf>,
+    clusters: Vec<PathBuf>,
+    settings: Option<PathBuf>,
+    output: Option<PathBuf>,
+    dry_run: bool,
+    kustomization: bool,
+    now: Option<String>,
+) -> Result<ExitCode, String> {
+    let streamed = output.as_deref() == Some(std::path::Path::new("-"));
+    let opts = fix::Options {
+        paths,
+        clusters,
+        settings: load_settings(settings)?,
+        output,
+        dry_run,
+        kustomization,
+        now: now_minute(now)?,
+    };
+    let mut summary = String::new();
+    let written = fix::run(&opts, &mut summary, buf)?;
+    if streamed {
+        eprint!("{summary}");
+    } else {
+        buf.push_str(&summary);
+    }
+    Ok(if dry_run && written {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn now_minute(now: Option<String>) -> Result<i64, String> {
@@ -218,13 +299,13 @@ fn check(
     let now = now_minute(now)?;
     // What is checked first, then the cluster: the first object of a kind, namespace and name wins, so a
     // manifest replaces the snapshot's copy instead of being checked (and counted) twice.
-    let checked = manifests::load(files)?;
+    let checked = manifests::load(&manifests::expand(files)?)?;
     let first_context = checked.len();
     let mut seen = std::collections::HashSet::new();
     let (mut objects, mut sources) = (Vec::new(), Vec::new());
     for (i, (object, source)) in checked
         .into_iter()
-        .chain(manifests::load(clusters)?)
+        .chain(manifests::load(&manifests::expand(clusters)?)?)
         .enumerate()
     {
         let name = manifests::name(&object);

@@ -1,7 +1,7 @@
 //! Reading manifests: YAML (multi-document) or JSON files, single objects, `kind: List` documents
 //! (`kubectl get … -o json`), and the kind-keyed cluster files of examples/cluster.yaml.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use disruption_guard_engine::kube::objects::manifest_objects;
 use serde::Deserialize;
@@ -38,6 +38,61 @@ pub fn load(paths: &[impl AsRef<Path>]) -> Result<Vec<(Value, Source)>, String> 
         }
     }
     Ok(objects)
+}
+
+/// `paths` with each directory replaced by the manifest files under it.
+pub fn expand(paths: &[impl AsRef<Path>]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        files_under(path.as_ref(), 0, &mut files)?;
+    }
+    Ok(files)
+}
+
+/// The manifest files under `path` (a file, or a directory read recursively, in name order), without
+/// following symbolic links to directories.
+fn files_under(path: &Path, depth: usize, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    const MAX_DEPTH: usize = 32;
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_dir() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if depth >= MAX_DEPTH {
+        return Err(format!(
+            "{}: more than {MAX_DEPTH} directories deep",
+            path.display()
+        ));
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .filter_map(Result::ok)
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if name.starts_with('.') {
+            continue;
+        }
+        if is_dir {
+            files_under(&entry.path(), depth + 1, out)?;
+        } else if [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+            && !is_kustomization(&name)
+        {
+            out.push(entry.path());
+        }
+    }
+    Ok(())
+}
+
+fn is_kustomization(file_name: &str) -> bool {
+    matches!(
+        file_name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// The YAML documents of `text` with the line each one's content starts on. A `---` line at column 0

@@ -87,6 +87,18 @@ fn make_demo_prints_the_verdicts_the_readme_promises() {
         text.contains("warning: disruption-guard: [nodepool-expiry-forecast] spec.template.spec.expireAfter = \"720h\": 9 of the pool's 30 nodes"),
         "{text}"
     );
+    // And `fix` on the cluster as it was at the outage: every replicated service gets its PDB.
+    for service in [
+        "Deployment shop/api-gateway (3 replicas)",
+        "Deployment shop/order-service (2 replicas)",
+        "Deployment shop/search (2 replicas)",
+        "StatefulSet shop/postgres (3 replicas)",
+    ] {
+        assert!(
+            text.contains(&format!("fix: {service}: written: ")),
+            "{service}: {text}"
+        );
+    }
     // Each rejection prints its message, each mutation its patch.
     assert_eq!(
         text.matches("disruption-guard rejected").count(),

@@ -15,6 +15,7 @@ pub mod admission;
 pub mod calendar;
 pub mod capacity;
 pub mod finding;
+pub mod fix;
 pub mod guards;
 pub mod karpenter;
 pub mod kube;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lookups", 6),
     ("update", 6),
     ("admission", 7),
+    ("fix", 8),
     ("testkit", 8),
 ];
 

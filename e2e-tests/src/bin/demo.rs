@@ -39,6 +39,38 @@ fn main() {
         evaluate_group(&read_yaml(settings_file), settings_file, dir, &cluster);
     }
     expiry_forecast(&cluster);
+    fix_the_outage(&cluster);
+}
+
+/// `disruption-guard fix` on the cluster as it was at the outage: the same services, no PDB at all. Each
+/// replicated service gets the PDB the policy accepts; the pools get nothing, their freeze being there.
+fn fix_the_outage(cluster: &Value) {
+    use disruption_guard_engine::fix::{self, Action, Written};
+    use disruption_guard_engine::kube::objects::manifest_objects;
+    use disruption_guard_engine::settings::Settings;
+    use disruption_guard_engine::testkit::INCIDENT;
+    let mut objects = Vec::new();
+    manifest_objects(cluster.clone(), &mut objects);
+    objects.retain(|o| o["kind"] != "PodDisruptionBudget");
+    let settings =
+        Settings::decode(&read_yaml("examples/settings-seoul.yaml")).expect("valid settings");
+    println!(
+        "\n=== disruption-guard fix on examples/cluster.yaml without its PDBs (the cluster at the outage), as \
+         `disruption-guard fix --cluster SNAPSHOT --output -` writes it"
+    );
+    for row in fix::plan(&objects, &[], &settings, INCIDENT) {
+        let shown = match (row.namespace.as_str(), row.replicas) {
+            ("", _) => format!("{} {}", row.kind, row.name),
+            (ns, Some(n)) => format!("{} {ns}/{} ({n} replicas)", row.kind, row.name),
+            (ns, None) => format!("{} {ns}/{}", row.kind, row.name),
+        };
+        match (&row.action, &row.written) {
+            (Action::Write, Some(Written::Pdb(_))) => {
+                println!("fix: {shown}: written: {}", row.reason)
+            }
+            _ => println!("fix: {shown}: nothing: {}", row.reason),
+        }
+    }
 }
 
 /// The expiry forecast depends on the instant: at the outage's, as `disruption-guard check --now` runs the

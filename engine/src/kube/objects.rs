@@ -400,8 +400,10 @@ pub fn manifest_objects(document: Value, out: &mut Vec<Value>) {
         Value::Object(map) if !map.contains_key("kind") => {
             for (kind, items) in map {
                 for mut item in items.as_array().cloned().unwrap_or_default() {
-                    item["kind"] = Value::String(kind.clone());
-                    out.push(item);
+                    if let Some(fields) = item.as_object_mut() {
+                        fields.insert("kind".into(), Value::String(kind.clone()));
+                        out.push(item);
+                    }
                 }
             }
         }
@@ -451,6 +453,16 @@ mod tests {
         }
         .budget()
         .unwrap()
+    }
+
+    #[test]
+    fn kind_keyed_files_skip_items_that_are_not_objects() {
+        let mut out = Vec::new();
+        manifest_objects(
+            json!({"Pod": ["x", 3, {"metadata": {"name": "p"}}], "Node": "y"}),
+            &mut out,
+        );
+        assert_eq!(out, [json!({"kind": "Pod", "metadata": {"name": "p"}})]);
     }
 
     #[test]

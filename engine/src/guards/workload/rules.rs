@@ -146,6 +146,26 @@ fn missing_pdb(
             ))
             .fix(format!("set PDB {} to minAvailable: {}", pdb.name(), floor_value(settings, replicas)));
     }
+    let pdb = render_pdb(w, Some(namespace), replicas, settings);
+    Finding::new(Rule::WorkloadMissingPdb, "spec.replicas", replicas.to_string())
+        .problem(format!(
+            "no PodDisruptionBudget in namespace {namespace} covers the pods of {} {}: when Karpenter drains nodes, \
+             all {replicas} replicas can be evicted at the same moment.",
+            w.kind,
+            w.name()
+        ))
+        .fix(format!("kubectl apply -f - <<'EOF'\n{}\nEOF", to_yaml(&pdb)))
+}
+
+/// The PDB that protects `w` at `replicas` without blocking its drains: its selector, `minAvailable` at the
+/// settings' floor (never all the replicas), the settings' `unhealthyPodEvictionPolicy`, named after it.
+/// The rejection's message carries it, and `disruption-guard fix` writes it.
+pub fn render_pdb(
+    w: &Workload,
+    namespace: Option<&str>,
+    replicas: u64,
+    settings: &Settings,
+) -> Value {
     let mut spec = json!({
         "minAvailable": floor_json(settings, replicas),
         "selector": w.spec.selector.clone()
@@ -156,20 +176,16 @@ fn missing_pdb(
     if let Some(policy) = settings.pdbs.unhealthy_pod_eviction_policy {
         spec["unhealthyPodEvictionPolicy"] = serde_json::to_value(policy).unwrap_or_default();
     }
-    let pdb = json!({
+    let mut metadata = json!({"name": w.name()});
+    if let Some(ns) = namespace {
+        metadata["namespace"] = json!(ns);
+    }
+    json!({
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": {"name": w.name(), "namespace": namespace},
+        "metadata": metadata,
         "spec": spec,
-    });
-    Finding::new(Rule::WorkloadMissingPdb, "spec.replicas", replicas.to_string())
-        .problem(format!(
-            "no PodDisruptionBudget in namespace {namespace} covers the pods of {} {}: when Karpenter drains nodes, \
-             all {replicas} replicas can be evicted at the same moment.",
-            w.kind,
-            w.name()
-        ))
-        .fix(format!("kubectl apply -f - <<'EOF'\n{}\nEOF", to_yaml(&pdb)))
+    })
 }
 
 /// The availability floor for a rendered PDB: the setting, unless at this replica count it would keep every
