@@ -82,6 +82,11 @@ pub fn run(opts: &Options, summary: &mut String, stream: &mut String) -> Result<
         outputs.push(out);
     }
     let written = !outputs.is_empty();
+    if opts.dry_run {
+        // Nothing written, nothing streamed: the summary says what would be.
+        print_summary(summary, &rows, true);
+        return Ok(written);
+    }
     if streamed {
         // One stream for `kubectl apply -f -`: the PDBs as documents, the NodePool patches as comments.
         for out in &outputs {
@@ -100,7 +105,7 @@ pub fn run(opts: &Options, summary: &mut String, stream: &mut String) -> Result<
                 stream.push('\n');
             }
         }
-    } else if !opts.dry_run {
+    } else {
         for out in &outputs {
             if let Some(dir) = out.path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -112,7 +117,7 @@ pub fn run(opts: &Options, summary: &mut String, stream: &mut String) -> Result<
             kustomize(&outputs, summary)?;
         }
     }
-    print_summary(summary, &rows, opts.dry_run);
+    print_summary(summary, &rows, false);
     Ok(written)
 }
 

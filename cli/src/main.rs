@@ -196,16 +196,19 @@ fn main() -> ExitCode {
             dry_run,
             kustomization,
             now,
-        } => run_fix(
-            &mut buf,
-            paths,
-            clusters,
-            settings,
-            output,
-            dry_run,
-            kustomization,
-            now,
-        ),
+        } => load_settings(settings)
+            .and_then(|settings| {
+                Ok(fix::Options {
+                    paths,
+                    clusters,
+                    settings,
+                    output,
+                    dry_run,
+                    kustomization,
+                    now: now_minute(now)?,
+                })
+            })
+            .and_then(|opts| run_fix(&mut buf, &opts)),
     };
     let _ = std::io::Write::write_all(&mut std::io::stdout(), buf.as_bytes());
     match result {
@@ -217,35 +220,17 @@ fn main() -> ExitCode {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_fix(
-    buf: &mut String,
-    paths: Vec<PathBuf>,
-    clusters: Vec<PathBuf>,
-    settings: Option<PathBuf>,
-    output: Option<PathBuf>,
-    dry_run: bool,
-    kustomization: bool,
-    now: Option<String>,
-) -> Result<ExitCode, String> {
-    let streamed = output.as_deref() == Some(std::path::Path::new("-"));
-    let opts = fix::Options {
-        paths,
-        clusters,
-        settings: load_settings(settings)?,
-        output,
-        dry_run,
-        kustomization,
-        now: now_minute(now)?,
-    };
+/// `fix`: the summary on stdout, or on stderr when stdout carries the stream; exit 1 for a `--dry-run`
+/// that would write.
+fn run_fix(buf: &mut String, opts: &fix::Options) -> Result<ExitCode, String> {
     let mut summary = String::new();
-    let written = fix::run(&opts, &mut summary, buf)?;
-    if streamed {
+    let written = fix::run(opts, &mut summary, buf)?;
+    if opts.output.as_deref() == Some(std::path::Path::new("-")) {
         eprint!("{summary}");
     } else {
         buf.push_str(&summary);
     }
-    Ok(if dry_run && written {
+    Ok(if opts.dry_run && written {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -347,6 +347,21 @@ fn fix_over_a_snapshot_streams_the_pdbs_for_kubectl_apply() {
         summary.contains("report-generator") && summary.contains("written"),
         "{summary}"
     );
+    // A dry run streams nothing, and fails the gate.
+    let dry = run(&[
+        "fix",
+        "--cluster",
+        "examples/cluster.yaml",
+        "--settings",
+        SEOUL,
+        "--output",
+        "-",
+        "--dry-run",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!((dry.status.code(), stdout(&dry).as_str()), (Some(1), ""));
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("would write"));
 }
 
 /// 500 workloads in 10 namespaces: behind HPAs, single replicas, selectors that nest (a Deployment's
@@ -412,5 +427,72 @@ fn fix_on_500_workloads_then_check_passes_and_a_second_fix_writes_nothing() {
     assert!(rejected.is_empty(), "{rejected:#?}");
     assert!(o.status.success());
     let again = run(&["fix", s(&dir), "--dry-run", "--now", NOW]);
+    assert!(again.status.success(), "{}", stdout(&again));
+}
+
+/// On examples/cluster.yaml, `check` rejects report-generator (no PDB) and the batch pool whose drains take
+/// it below its floor; `fix` writes its PDB into a directory, and `check` with that directory accepts all.
+#[test]
+fn fix_on_the_example_cluster_then_check_passes() {
+    let dir = scratch("examples");
+    let check = || {
+        run(&[
+            "check",
+            "examples/cluster.yaml",
+            s(&dir),
+            "--settings",
+            SEOUL,
+            "--output",
+            "json",
+            "--now",
+            NOW,
+        ])
+    };
+    let before = check();
+    assert_eq!(before.status.code(), Some(1));
+    let verdicts: Value = serde_json::from_str(&stdout(&before)).unwrap();
+    let rejected: Vec<&str> = verdicts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["verdict"] == "rejected")
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(rejected, ["report-generator", "batch"]);
+    let fix = [
+        "fix",
+        "--cluster",
+        "examples/cluster.yaml",
+        "--settings",
+        SEOUL,
+        "--output",
+        s(&dir),
+        "--now",
+        NOW,
+    ];
+    let o = run(&fix);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        dir.join("analytics")
+            .join("report-generator-pdb.yaml")
+            .is_file()
+    );
+    let after = check();
+    assert!(after.status.success(), "{}", stdout(&after));
+    // With the written PDB in the snapshot too, nothing is left to write.
+    let again = run(&[
+        "fix",
+        "--cluster",
+        "examples/cluster.yaml",
+        "--cluster",
+        s(&dir),
+        "--settings",
+        SEOUL,
+        "--output",
+        s(&dir),
+        "--dry-run",
+        "--now",
+        NOW,
+    ]);
     assert!(again.status.success(), "{}", stdout(&again));
 }

@@ -183,7 +183,7 @@ fn workloads(targets: &[Value], cluster: &Cluster, settings: &Settings) -> Vec<R
                 .filter(|s| !s.is_empty())
                 .map_or(0, |s| index.select(s).len())
         };
-        list.sort_by_key(|(i, w)| (std::cmp::Reverse(selects(w)), *i));
+        list.sort_by_cached_key(|(i, w)| (std::cmp::Reverse(selects(w)), *i));
         for (i, w) in list {
             rows.push(plan_workload(i, &w, ns, (&all, &index), settings));
         }
